@@ -1,0 +1,45 @@
+"""Argument checks shared by the building blocks: each failure names the argument."""
+
+from __future__ import annotations
+
+import torch
+
+
+def describe(x: object) -> str:
+    """A short description of ``x`` for error messages."""
+    if isinstance(x, torch.Tensor):
+        return f"shape {tuple(x.shape)} dtype {x.dtype}"
+    return type(x).__name__
+
+
+def check_float(name: str, x: object, dim: int | None = None, last: int | None = None) -> None:
+    """``x`` must be a floating tensor, with ``dim`` dimensions and last size ``last``."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got {describe(x)}")
+    if dim is not None and x.dim() != dim:
+        raise ValueError(f"{name} must have {dim} dimensions, got {describe(x)}")
+    if last is not None and x.size(-1) != last:
+        raise ValueError(f"{name} must have last dimension {last}, got {describe(x)}")
+
+
+def check_tokens(name: str, x: object) -> None:
+    """``x`` must be an integer ``(batch, seq)`` tensor of token indices."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 2:
+        raise ValueError(f"{name} must be a (batch, seq) tensor, got {describe(x)}")
+    if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+        raise ValueError(f"{name} must have an integer dtype, got {x.dtype}")
+
+
+def check_mask(name: str, mask: object, scores_shape: tuple[int, ...]) -> None:
+    """``mask`` must be bool and broadcast to ``scores_shape`` (True = may attend)."""
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise ValueError(f"{name} must be a bool tensor (True = may attend), got {describe(mask)}")
+    try:
+        shape = torch.broadcast_shapes(mask.shape, scores_shape)
+    except RuntimeError:
+        shape = None
+    if shape != torch.Size(scores_shape):
+        raise ValueError(
+            f"{name} of shape {tuple(mask.shape)} does not broadcast to the attention scores "
+            f"(batch, heads, seq_q, seq_k) = {tuple(scores_shape)}"
+        )

@@ -1,0 +1,135 @@
+"""Position-wise feed-forward networks (paper section 3.3) and their activations.
+
+The same two-layer network is applied to every position separately:
+
+.. math::
+
+    \\mathrm{FFN}(x) = \\phi(x W_1 + b_1) W_2 + b_2, \\qquad
+    W_1 \\in \\mathbb{R}^{d_{model} \\times d_{ff}}, \\; W_2 \\in \\mathbb{R}^{d_{ff} \\times d_{model}}
+
+with :math:`\\phi = \\mathrm{ReLU}` in the paper, GELU in BERT and GPT-2 (a smooth ReLU,
+:math:`x\\,\\Phi(x)`), and SiLU :math:`x\\,\\sigma(x)`. Attention mixes information *between*
+positions; this is where each position transforms its own features, and with
+:math:`d_{ff} = 4 d_{model}` it holds two thirds of a layer's parameters.
+
+SwiGLU (Shazeer 2020, used by PaLM and LLaMA) multiplies a linear path by a SiLU gate:
+
+.. math::
+
+    \\mathrm{SwiGLU}(x) = \\left( x W \\odot \\mathrm{SiLU}(x V) \\right) W_2
+
+It has three matrices instead of two, so its hidden width is :math:`\\tfrac{2}{3} d_{ff}`
+(rounded) to keep the parameter count of the two-matrix network.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from annotated.config import check_choice
+
+ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu, "silu": F.silu}
+
+
+class PositionwiseFeedForward(nn.Module):
+    """:math:`\\phi(x W_1 + b_1) W_2 + b_2`, with dropout on the hidden layer.
+
+    Parameters
+    ----------
+    d_model : int
+        Input and output width.
+    d_ff : int
+        Hidden width (paper: :math:`4 d_{model}`).
+    dropout : float
+        :math:`P_{drop}` on the hidden activations.
+    activation : {"relu", "gelu", "silu"}
+        :math:`\\phi`.
+    bias : bool
+        Whether the two linear layers have biases.
+
+    Examples
+    --------
+    >>> ffn = PositionwiseFeedForward(d_model=8, d_ff=32, dropout=0.0)
+    >>> x = torch.randn(2, 5, 8)                     # (batch, seq, d_model)
+    >>> ffn(x).shape
+    torch.Size([2, 5, 8])
+    >>> torch.allclose(ffn(x)[:, 2], ffn(x[:, 2:3])[:, 0])   # each position on its own
+    True
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        *,
+        activation: str = "relu",
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
+        self.w_1 = nn.Linear(d_model, d_ff, bias=bias)
+        self.w_2 = nn.Linear(d_ff, d_model, bias=bias)
+        self.dropout = nn.Dropout(dropout)
+        self.activation = activation
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, seq, d_model)`` -> ``(batch, seq, d_model)``; hidden ``(batch, seq, d_ff)``."""
+        return self.w_2(self.dropout(ACTIVATIONS[self.activation](self.w_1(x))))
+
+
+class SwiGLU(nn.Module):
+    """:math:`(x W \\odot \\mathrm{SiLU}(x V)) W_2`, with dropout on the gated hidden layer.
+
+    Parameters
+    ----------
+    d_model : int
+        Input and output width.
+    d_ff : int
+        The two-matrix network's hidden width; this one uses :math:`\\lfloor 2 d_{ff}/3 \\rceil`.
+    dropout : float
+        :math:`P_{drop}` on the gated hidden activations.
+    bias : bool
+        Whether the three linear layers have biases.
+
+    Examples
+    --------
+    >>> ffn = SwiGLU(d_model=8, d_ff=48, dropout=0.0)
+    >>> ffn.w_1.out_features                          # 2/3 of d_ff
+    32
+    >>> ffn(torch.randn(2, 5, 8)).shape               # (batch, seq, d_model)
+    torch.Size([2, 5, 8])
+    """
+
+    def __init__(self, d_model: int, d_ff: int, dropout: float = 0.1, *, bias: bool = True) -> None:
+        super().__init__()
+        hidden = max(1, round(2 * d_ff / 3))
+        self.w_1 = nn.Linear(d_model, hidden, bias=bias)  # W, the linear path
+        self.w_gate = nn.Linear(d_model, hidden, bias=bias)  # V, the gate
+        self.w_2 = nn.Linear(hidden, d_model, bias=bias)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, seq, d_model)`` -> ``(batch, seq, d_model)``."""
+        return self.w_2(self.dropout(self.w_1(x) * F.silu(self.w_gate(x))))
+
+
+def make_feed_forward(
+    activation: str, d_model: int, d_ff: int, dropout: float, *, bias: bool = True
+) -> nn.Module:
+    """Build the feed-forward network named by a config's ``activation`` switch.
+
+    Examples
+    --------
+    >>> type(make_feed_forward("swiglu", 8, 32, 0.0)).__name__
+    'SwiGLU'
+    >>> make_feed_forward("gelu", 8, 32, 0.0).activation
+    'gelu'
+    """
+    check_choice("activation", activation)
+    if activation == "swiglu":
+        return SwiGLU(d_model, d_ff, dropout, bias=bias)
+    return PositionwiseFeedForward(d_model, d_ff, dropout, activation=activation, bias=bias)

@@ -1,0 +1,179 @@
+"""The full encoder-decoder model (paper section 3, Figure 1) and :func:`make_model`.
+
+.. math::
+
+    m = \\mathrm{Encoder}(\\mathrm{Embed}_{src}(x) + PE), \\qquad
+    p(y_{t+1} \\mid y_{\\le t}, x) = \\mathrm{softmax}\\big(
+        \\mathrm{Decoder}(\\mathrm{Embed}_{tgt}(y) + PE,\\ m)\\, W_{gen} \\big)
+
+The encoder reads the whole source at once; the decoder predicts each target token from the
+tokens before it and the memory :math:`m`. Training feeds the true previous tokens (teacher
+forcing) and predicts every position in parallel; decoding feeds back its own predictions.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from annotated.config import TransformerConfig
+from annotated.decoder import Decoder, DecoderLayer
+from annotated.embeddings import Embeddings
+from annotated.encoder import Encoder, EncoderLayer
+from annotated.feed_forward import make_feed_forward
+from annotated.multi_head_attention import MultiHeadedAttention
+from annotated.positional import make_positions
+
+
+class Generator(nn.Module):
+    """The final linear layer and log-softmax: :math:`\\log \\mathrm{softmax}(x W_{gen} + b)`.
+
+    Log-probabilities, not probabilities, because the losses (KL divergence, NLL) take logs and
+    ``log_softmax`` computes them without the underflow of ``log(softmax(x))``.
+
+    Examples
+    --------
+    >>> gen = Generator(d_model=16, vocab=11)
+    >>> logp = gen(torch.randn(2, 3, 16))             # (batch, seq, d_model) -> (batch, seq, vocab)
+    >>> logp.shape, torch.allclose(logp.exp().sum(-1), torch.ones(2, 3))
+    (torch.Size([2, 3, 11]), True)
+    """
+
+    def __init__(self, d_model: int, vocab: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(d_model, vocab)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, seq, d_model)`` -> log-probabilities ``(batch, seq, vocab)``."""
+        return F.log_softmax(self.proj(x), dim=-1)
+
+
+class EncoderDecoder(nn.Module):
+    """The standard encoder-decoder architecture, as in the original Annotated Transformer.
+
+    ``forward`` returns the decoder's hidden states; the :attr:`generator` turns them into
+    log-probabilities (kept separate so a loss can be computed in chunks, as in the original).
+
+    Examples
+    --------
+    >>> model = make_model(src_vocab=11, tgt_vocab=11, N=2, d_model=32, d_ff=64, h=4)
+    >>> src, tgt = torch.tensor([[1, 2, 3, 4]]), torch.tensor([[1, 2]])
+    >>> out = model(src, tgt, padding_mask(src), target_mask(tgt))
+    >>> out.shape, model.generator(out).shape
+    (torch.Size([1, 2, 32]), torch.Size([1, 2, 11]))
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        decoder: Decoder,
+        src_embed: nn.Module,
+        tgt_embed: nn.Module,
+        generator: Generator,
+    ) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.src_embed = src_embed
+        self.tgt_embed = tgt_embed
+        self.generator = generator
+        self.config: TransformerConfig | None = None
+
+    def forward(
+        self,
+        src: torch.Tensor,
+        tgt: torch.Tensor,
+        src_mask: torch.Tensor | None,
+        tgt_mask: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """``src`` ``(batch, src_len)``, ``tgt`` ``(batch, tgt_len)`` -> ``(batch, tgt_len, d_model)``."""
+        return self.decode(self.encode(src, src_mask), src_mask, tgt, tgt_mask)
+
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor | None) -> torch.Tensor:
+        """The memory, ``(batch, src_len, d_model)``."""
+        return self.encoder(self.src_embed(src), src_mask)
+
+    def decode(
+        self,
+        memory: torch.Tensor,
+        src_mask: torch.Tensor | None,
+        tgt: torch.Tensor,
+        tgt_mask: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """The decoder's hidden states for ``tgt`` given the ``memory``, ``(batch, tgt_len, d_model)``."""
+        return self.decoder(self.tgt_embed(tgt), memory, src_mask, tgt_mask)
+
+    @classmethod
+    def from_config(cls, config: TransformerConfig) -> EncoderDecoder:
+        """Build and initialise the model a :class:`TransformerConfig` describes.
+
+        Every matrix gets Xavier/Glorot uniform initialisation, as in the original: it keeps
+        the variance of activations and gradients roughly constant through each linear layer.
+        """
+        c = config
+        extra = {"layout": c.layout, "norm": c.norm, "eps": c.norm_eps}
+        after_embedding, hook = make_positions(c.positions, c.d_model, c.h, c.dropout, c.max_len)
+        self_attn = MultiHeadedAttention(c.h, c.d_model, c.dropout, positions=hook)
+        src_attn = MultiHeadedAttention(c.h, c.d_model, c.dropout)
+        ff = make_feed_forward(c.activation, c.d_model, c.d_ff, c.dropout)
+        dc = copy.deepcopy
+        model = cls(
+            Encoder(EncoderLayer(c.d_model, dc(self_attn), dc(ff), c.dropout, **extra), c.N),
+            Decoder(DecoderLayer(c.d_model, dc(self_attn), dc(src_attn), dc(ff), c.dropout, **extra), c.N),
+            nn.Sequential(Embeddings(c.d_model, c.src_vocab), dc(after_embedding)),
+            nn.Sequential(Embeddings(c.d_model, c.tgt_vocab), dc(after_embedding)),
+            Generator(c.d_model, c.tgt_vocab),
+        )
+        for p in model.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+        if c.share_embeddings:
+            model.tgt_embed[0].lut.weight = model.src_embed[0].lut.weight
+            model.generator.proj.weight = model.src_embed[0].lut.weight
+        model.config = config
+        return model
+
+
+def make_model(
+    src_vocab: int,
+    tgt_vocab: int,
+    N: int = 6,
+    d_model: int = 512,
+    d_ff: int = 2048,
+    h: int = 8,
+    dropout: float = 0.1,
+    **options: Any,
+) -> EncoderDecoder:
+    """Construct the Transformer; the defaults are the paper's base model.
+
+    Parameters
+    ----------
+    src_vocab, tgt_vocab : int
+        Vocabulary sizes.
+    N, d_model, d_ff, h, dropout
+        The paper's hyperparameters (Table 3, base row).
+    **options
+        Any other :class:`TransformerConfig` field: ``share_embeddings`` (tie the two
+        embeddings and the generator, paper 3.4; needs equal vocabularies), ``layout``,
+        ``norm``, ``activation``, ``positions``, ``max_len``, ``norm_eps``.
+
+    Returns
+    -------
+    EncoderDecoder
+        Xavier-initialised, with ``.config`` set.
+
+    Examples
+    --------
+    >>> model = make_model(10, 10)
+    >>> sum(p.numel() for p in model.parameters())    # the paper's base size, untied
+    44155914
+    >>> tied = make_model(10, 10, N=1, d_model=16, d_ff=32, h=2, share_embeddings=True)
+    >>> tied.generator.proj.weight is tied.src_embed[0].lut.weight
+    True
+    """
+    config = TransformerConfig(src_vocab, tgt_vocab, N, d_model, d_ff, h, dropout, **options)
+    return EncoderDecoder.from_config(config)

@@ -1,0 +1,200 @@
+"""Multi-head attention (paper section 3.2.2).
+
+.. math::
+
+    \\mathrm{MultiHead}(Q, K, V) = \\mathrm{Concat}(\\mathrm{head}_1, \\dots,
+    \\mathrm{head}_h) W^O, \\qquad
+    \\mathrm{head}_i = \\mathrm{Attention}(Q W^Q_i, K W^K_i, V W^V_i)
+
+with :math:`W^Q_i, W^K_i \\in \\mathbb{R}^{d_{model} \\times d_k}`,
+:math:`W^V_i \\in \\mathbb{R}^{d_{model} \\times d_v}`,
+:math:`W^O \\in \\mathbb{R}^{h d_v \\times d_{model}}` and
+:math:`d_k = d_v = d_{model} / h`. The :math:`h` projections of size :math:`d_k` are stored
+as one :math:`d_{model} \\times d_{model}` matrix and split by a reshape, so all heads are
+computed by one matrix product; the total cost equals one full-width head, yet each head can
+attend to a different position for a different reason.
+
+Two paths compute the same thing. When a plot needs the weights
+(:func:`record_attention`), the explicit :func:`~annotated.attention` runs and the weights are
+kept in ``.attn``. Otherwise PyTorch's fused ``scaled_dot_product_attention`` runs, which
+never materialises them and is faster; tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from annotated._checks import check_float, check_mask
+from annotated.attention import attention
+from annotated.kv_cache import KVCache
+from annotated.positional.relative import AttentionPositions
+
+
+class MultiHeadedAttention(nn.Module):
+    """Project into :math:`h` heads, attend in each, concatenate, project back.
+
+    Parameters
+    ----------
+    h : int
+        Number of heads.
+    d_model : int
+        Model width; must be divisible by ``h``.
+    dropout : float
+        :math:`P_{drop}` on the attention weights.
+    positions : AttentionPositions, optional
+        A relative position scheme applied inside attention (RoPE, ALiBi).
+    bias : bool
+        Whether the four projections have biases.
+
+    Attributes
+    ----------
+    attn : torch.Tensor or None
+        The last weights ``(batch, h, seq_q, seq_k)``, kept while :attr:`record_attn` is set.
+
+    Examples
+    --------
+    >>> mha = MultiHeadedAttention(h=4, d_model=32, dropout=0.0)
+    >>> x = torch.randn(2, 5, 32)                     # (batch, seq, d_model)
+    >>> mha(x, x, x).shape
+    torch.Size([2, 5, 32])
+    >>> with record_attention(mha):
+    ...     _ = mha(x, x, x, mask=subsequent_mask(5))
+    >>> mha.attn.shape                                # (batch, h, seq_q, seq_k)
+    torch.Size([2, 4, 5, 5])
+    >>> MultiHeadedAttention(h=3, d_model=32)
+    Traceback (most recent call last):
+    ...
+    ValueError: d_model (32) must be divisible by h (3): each head gets d_model / h features
+    """
+
+    def __init__(
+        self,
+        h: int,
+        d_model: int,
+        dropout: float = 0.1,
+        *,
+        positions: AttentionPositions | None = None,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if h < 1 or d_model % h:
+            raise ValueError(
+                f"d_model ({d_model}) must be divisible by h ({h}): "
+                "each head gets d_model / h features"
+            )
+        self.h = h
+        self.d_k = d_model // h
+        self.d_model = d_model
+        self.w_q = nn.Linear(d_model, d_model, bias=bias)
+        self.w_k = nn.Linear(d_model, d_model, bias=bias)
+        self.w_v = nn.Linear(d_model, d_model, bias=bias)
+        self.w_o = nn.Linear(d_model, d_model, bias=bias)
+        self.dropout = nn.Dropout(p=dropout)
+        self.positions = positions
+        self.record_attn = False
+        self.attn: torch.Tensor | None = None
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        *,
+        cache: KVCache | None = None,
+    ) -> torch.Tensor:
+        """Attend from ``query`` ``(batch, seq_q, d_model)`` to ``key``/``value`` ``(batch, seq_k, d_model)``.
+
+        ``mask`` is bool ``(batch or 1, seq_q or 1, seq_k)``, True = may attend; it is shared by
+        all heads. With a ``cache``, ``key`` and ``value`` are the new tokens only and the
+        cached ones are prepended. Returns ``(batch, seq_q, d_model)``.
+        """
+        check_float("query", query, dim=3, last=self.d_model)
+        check_float("key", key, dim=3, last=self.d_model)
+        check_float("value", value, dim=3, last=self.d_model)
+        batch = query.size(0)
+        q = self._split_heads(self.w_q(query))  # (batch, h, seq_q, d_k)
+        k = self._split_heads(self.w_k(key))  # (batch, h, seq_new, d_k)
+        v = self._split_heads(self.w_v(value))  # (batch, h, seq_new, d_k)
+        bias = None
+        if self.positions is not None:
+            start = 0 if cache is None else cache.seen
+            query_pos = torch.arange(start, start + q.size(-2), device=q.device)
+            key_pos = torch.arange(start, start + k.size(-2), device=k.device)
+            q, k = self.positions.rotate(q, query_pos), self.positions.rotate(k, key_pos)
+        if cache is not None:
+            k, v = cache.append(k, v)  # (batch, h, seq_k, d_k)
+            key_pos = cache.key_positions
+        if self.positions is not None:
+            bias = self.positions.bias(query_pos, key_pos)
+            bias = None if bias is None else bias.to(q.dtype)
+        if mask is not None:
+            if mask.dim() != 3:
+                raise ValueError(
+                    f"mask must be (batch, seq_q, seq_k) with size-1 dimensions allowed, "
+                    f"got shape {tuple(mask.shape)}"
+                )
+            mask = mask.unsqueeze(1)  # the same mask for every head: (batch, 1, seq_q, seq_k)
+            check_mask("mask", mask, (batch, self.h, q.size(-2), k.size(-2)))
+        if self.record_attn:
+            x, p_attn = attention(q, k, v, mask, self.dropout, bias=bias)
+            self.attn = p_attn.detach()
+        else:
+            x = self._fused(q, k, v, mask, bias)
+        x = x.transpose(1, 2).reshape(batch, -1, self.d_model)  # concat heads: (batch, seq_q, d_model)
+        return self.w_o(x)
+
+    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, seq, d_model)`` -> ``(batch, h, seq, d_k)``."""
+        return x.view(x.size(0), -1, self.h, self.d_k).transpose(1, 2)
+
+    def _fused(
+        self,
+        q: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        mask: torch.Tensor | None,
+        bias: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """PyTorch's fused kernel; fully masked rows come back as zeros (the bool-mask kernel
+        already does this, a float mask needs the guard)."""
+        dropout_p = self.dropout.p if self.training else 0.0
+        if bias is None or mask is None:
+            attn_mask = mask if bias is None else bias
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p)
+        # A float mask whose row is all -inf gives NaN: open such rows, then zero their output.
+        empty = ~mask.any(-1, keepdim=True)  # (batch, 1, seq_q, 1)
+        attn_mask = bias.masked_fill(~(mask | empty), float("-inf"))
+        x = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p)
+        return x.masked_fill(empty, 0.0)
+
+
+@contextmanager
+def record_attention(model: nn.Module) -> Iterator[nn.Module]:
+    """Within this block, every :class:`MultiHeadedAttention` in ``model`` keeps its weights.
+
+    The explicit attention path runs and each module's ``.attn`` holds its last weights
+    ``(batch, h, seq_q, seq_k)``; on exit the fused path is restored.
+
+    Examples
+    --------
+    >>> mha = MultiHeadedAttention(h=2, d_model=8)
+    >>> with record_attention(mha):
+    ...     _ = mha(torch.randn(1, 3, 8), torch.randn(1, 4, 8), torch.randn(1, 4, 8))
+    >>> mha.attn.shape, mha.record_attn
+    (torch.Size([1, 2, 3, 4]), False)
+    """
+    modules = [m for m in model.modules() if isinstance(m, MultiHeadedAttention)]
+    before = [m.record_attn for m in modules]
+    for m in modules:
+        m.record_attn = True
+    try:
+        yield model
+    finally:
+        for m, flag in zip(modules, before, strict=True):
+            m.record_attn = flag

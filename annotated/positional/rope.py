@@ -1,0 +1,65 @@
+"""Rotary position embedding, RoPE (Su et al. 2021, "RoFormer").
+
+Each pair of features :math:`(x_{2i}, x_{2i+1})` of a query or key at position :math:`m`
+is rotated by the angle :math:`m\\theta_i`:
+
+.. math::
+
+    \\begin{pmatrix} x'_{2i} \\\\ x'_{2i+1} \\end{pmatrix} =
+    \\begin{pmatrix} \\cos m\\theta_i & -\\sin m\\theta_i \\\\
+                     \\sin m\\theta_i & \\cos m\\theta_i \\end{pmatrix}
+    \\begin{pmatrix} x_{2i} \\\\ x_{2i+1} \\end{pmatrix},
+    \\qquad \\theta_i = b^{-2i/d_k}, \\; b = 10000
+
+Rotations preserve norms, and the product of two rotations is the rotation by the
+difference, so :math:`\\langle R_m q, R_n k \\rangle = \\langle q, R_{n-m} k \\rangle`: the
+score depends on the positions only through :math:`m - n`. Nothing is added to the
+embeddings and nothing is learned; the values are untouched. Because scores are relative,
+a KV cache of rotated keys stays valid when the window slides.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from annotated.positional.relative import AttentionPositions
+
+
+class RotaryEmbedding(AttentionPositions):
+    """Rotate queries and keys by their position (RoPE).
+
+    Parameters
+    ----------
+    d_k : int
+        Width of one head (even).
+    base : float
+        :math:`b` in :math:`\\theta_i = b^{-2i/d_k}`.
+
+    Examples
+    --------
+    >>> rope = RotaryEmbedding(d_k=8)
+    >>> q = torch.randn(1, 2, 5, 8)                  # (batch, heads, seq, d_k)
+    >>> r = rope.rotate(q, torch.arange(5))
+    >>> torch.allclose(r.norm(dim=-1), q.norm(dim=-1))
+    True
+    >>> torch.equal(r[..., 0, :], q[..., 0, :])      # position 0: angle 0
+    True
+    """
+
+    inv_freq: torch.Tensor
+
+    def __init__(self, d_k: int, base: float = 10000.0) -> None:
+        super().__init__()
+        if d_k % 2:
+            raise ValueError(f"RoPE rotates feature pairs, so d_k must be even, got {d_k}")
+        inv_freq = base ** (-torch.arange(0, d_k, 2, dtype=torch.float64) / d_k)  # (d_k/2,)
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def rotate(self, x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        """Rotate ``x`` ``(batch, heads, seq, d_k)`` at integer ``positions`` ``(seq,)``."""
+        # angles in float64: m * theta_i stays exact enough at large m
+        angles = torch.outer(positions.to(torch.float64), self.inv_freq)  # (seq, d_k/2)
+        cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+        even, odd = x[..., 0::2], x[..., 1::2]  # (batch, heads, seq, d_k/2) each
+        rotated = torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1)
+        return rotated.flatten(-2)  # interleave the pairs back: (batch, heads, seq, d_k)

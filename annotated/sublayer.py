@@ -1,0 +1,104 @@
+"""The residual connection around each sublayer, and where its normalisation sits.
+
+Every attention and feed-forward sublayer is wrapped in a residual connection with a
+normalisation. Three placements are in use:
+
+.. math::
+
+    \\text{post (the paper, 3.1):}\\quad & \\mathrm{Norm}(x + \\mathrm{Dropout}(\\mathrm{Sublayer}(x))) \\\\
+    \\text{pre:}\\quad & x + \\mathrm{Dropout}(\\mathrm{Sublayer}(\\mathrm{Norm}(x))) \\\\
+    \\text{sandwich:}\\quad & x + \\mathrm{Dropout}(\\mathrm{Norm}_2(\\mathrm{Sublayer}(\\mathrm{Norm}_1(x))))
+
+The paper writes post-norm. The original Annotated Transformer's *prose* says so too, but its
+``SublayerConnection`` *code* is pre-norm, with one extra norm at the end of the encoder and
+decoder stacks. Pre-norm leaves an identity path from the output back to every layer, so
+gradients do not shrink with depth and training needs no long warm-up (Xiong et al. 2020,
+"On Layer Normalization in the Transformer Architecture"); that is why it is the default here
+and in GPT-2 onwards. Sandwich-norm (CogView, Ding et al. 2021) also normalises the sublayer's
+output before it joins the residual stream, bounding how much one layer can add.
+
+Pre and sandwich layouts leave the stream unnormalised, so a stack of them ends in a final
+norm (:meth:`SublayerConnection.final_norm`); post-norm outputs are normalised already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from annotated.config import check_choice
+from annotated.norms import make_norm
+
+
+class SublayerConnection(nn.Module):
+    """A residual connection with a normalisation in the chosen place.
+
+    Parameters
+    ----------
+    size : int
+        :math:`d_{model}`.
+    dropout : float
+        :math:`P_{drop}` on the sublayer output, before it is added (paper 5.4).
+    layout : {"post", "pre", "sandwich"}
+        Where the norm sits; see the module docstring.
+    norm : {"layer", "rms", "none"}
+        Which normalisation.
+    eps : float
+        The norm's :math:`\\epsilon`.
+    bias : bool
+        Whether a LayerNorm learns its bias.
+
+    Examples
+    --------
+    >>> res = SublayerConnection(8, dropout=0.0, layout="pre")
+    >>> x = torch.randn(2, 3, 8)                      # (batch, seq, d_model)
+    >>> torch.equal(res(x, lambda y: torch.zeros_like(y)), x)   # a silent sublayer: identity
+    True
+    >>> post = SublayerConnection(8, dropout=0.0, layout="post")
+    >>> torch.allclose(post(x, lambda y: y), post.norm(2 * x))
+    True
+    """
+
+    def __init__(
+        self,
+        size: int,
+        dropout: float,
+        *,
+        layout: str = "pre",
+        norm: str = "layer",
+        eps: float = 1e-5,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        check_choice("layout", layout)
+        self.layout = layout
+        self.size = size
+        self.norm_kind, self.eps, self.bias = norm, eps, bias
+        self.norm = make_norm(norm, size, eps, bias=bias)
+        self.output_norm = make_norm(norm, size, eps, bias=bias) if layout == "sandwich" else None
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, sublayer: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """``x`` is ``(batch, seq, d_model)``; ``sublayer`` maps that shape to itself."""
+        if self.layout == "post":
+            return self.norm(x + self.dropout(sublayer(x)))
+        out = sublayer(self.norm(x))
+        if self.output_norm is not None:
+            out = self.output_norm(out)
+        return x + self.dropout(out)
+
+    def final_norm(self) -> nn.Module:
+        """The norm that should end a stack of these layers (identity for post-norm).
+
+        Examples
+        --------
+        >>> SublayerConnection(8, 0.0, layout="post").final_norm()
+        Identity()
+        >>> SublayerConnection(8, 0.0, layout="pre").final_norm()
+        LayerNorm()
+        """
+        if self.layout == "post":
+            return nn.Identity()
+        return make_norm(self.norm_kind, self.size, self.eps, bias=self.bias)

@@ -1,0 +1,64 @@
+"""Test set-up shared by the tests and the doctests.
+
+* one torch thread per process when pytest-xdist runs workers side by side (two cores);
+* Hypothesis profiles chosen by ``HYPOTHESIS_PROFILE``: ``dev`` (few examples, the default)
+  and ``ci`` (fixed counts, derandomised);
+* no network: sockets may connect to loopback only;
+* doctests see ``torch``, ``np`` and every public name of ``annotated`` (except in
+  ``numpy_ref``, whose functions share those names).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+import annotated
+
+if "PYTEST_XDIST_WORKER" in os.environ:
+    torch.set_num_threads(1)
+
+settings.register_profile(
+    "dev", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+_LOOPBACK = ("127.", "::1", "localhost")
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if self.family == socket.AF_UNIX or str(host).startswith(_LOOPBACK):
+        return _real_connect(self, address)
+    raise OSError(f"tests may not use the network (tried to connect to {address!r})")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    doctest_namespace.update(torch=torch, np=np)
+    public = {name: getattr(annotated, name) for name in annotated.__all__}
+    if "numpy_ref" in request.node.nodeid:  # numpy_ref's own names stay its own
+        for name in public:
+            doctest_namespace.pop(name, None)
+    else:
+        doctest_namespace.update(public)
