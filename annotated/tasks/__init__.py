@@ -1,0 +1,1 @@
+"""Tasks the models learn: copy, sorting, addition, and character-level Shakespeare."""

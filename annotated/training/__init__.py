@@ -1,0 +1,1 @@
+"""Training machinery: batches, label smoothing, schedules, the loop, checkpoints."""
