@@ -14,6 +14,8 @@ the target side reads the source.
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
@@ -101,7 +103,7 @@ class Decoder(nn.Module):
     def __init__(self, layer: DecoderLayer, N: int) -> None:
         super().__init__()
         self.layers = clones(layer, N)
-        self.norm = layer.sublayer[0].final_norm()
+        self.norm = cast(SublayerConnection, layer.sublayer[0]).final_norm()
 
     def forward(
         self,

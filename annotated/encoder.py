@@ -13,6 +13,7 @@ transforms each position on its own. The input and output of every layer are
 from __future__ import annotations
 
 import copy
+from typing import cast
 
 import torch
 from torch import nn
@@ -90,7 +91,7 @@ class Encoder(nn.Module):
     def __init__(self, layer: EncoderLayer, N: int) -> None:
         super().__init__()
         self.layers = clones(layer, N)
-        self.norm = layer.sublayer[0].final_norm()
+        self.norm = cast(SublayerConnection, layer.sublayer[0]).final_norm()
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """Pass ``x`` ``(batch, src_len, d_model)`` through each layer in turn."""

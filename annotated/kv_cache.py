@@ -20,6 +20,13 @@ import torch
 class KVCache:
     """The cached keys and values of one attention layer.
 
+    Appending the new tokens' keys and values extends the cache along the sequence:
+
+    .. math::
+
+        K \\leftarrow \\begin{bmatrix} K \\\\ K_{new} \\end{bmatrix}, \\qquad
+        V \\leftarrow \\begin{bmatrix} V \\\\ V_{new} \\end{bmatrix}
+
     Parameters
     ----------
     window : int, optional

@@ -111,5 +111,6 @@ def target_mask(tokens: torch.Tensor, pad: int = 0) -> torch.Tensor:
     """
     check_tokens("tokens", tokens)
     real = tokens != pad
-    return subsequent_mask(tokens.size(-1)).to(tokens.device) & real.unsqueeze(-2) & real.unsqueeze(-1)
-
+    return (
+        subsequent_mask(tokens.size(-1)).to(tokens.device) & real.unsqueeze(-2) & real.unsqueeze(-1)
+    )

@@ -115,25 +115,30 @@ class EncoderDecoder(nn.Module):
         the variance of activations and gradients roughly constant through each linear layer.
         """
         c = config
-        extra = {"layout": c.layout, "norm": c.norm, "eps": c.norm_eps}
+        residual: dict[str, Any] = {"layout": c.layout, "norm": c.norm, "eps": c.norm_eps}
         after_embedding, hook = make_positions(c.positions, c.d_model, c.h, c.dropout, c.max_len)
         self_attn = MultiHeadedAttention(c.h, c.d_model, c.dropout, positions=hook)
         src_attn = MultiHeadedAttention(c.h, c.d_model, c.dropout)
         ff = make_feed_forward(c.activation, c.d_model, c.d_ff, c.dropout)
+        src_lut, tgt_lut = Embeddings(c.d_model, c.src_vocab), Embeddings(c.d_model, c.tgt_vocab)
+        generator = Generator(c.d_model, c.tgt_vocab)
         dc = copy.deepcopy
         model = cls(
-            Encoder(EncoderLayer(c.d_model, dc(self_attn), dc(ff), c.dropout, **extra), c.N),
-            Decoder(DecoderLayer(c.d_model, dc(self_attn), dc(src_attn), dc(ff), c.dropout, **extra), c.N),
-            nn.Sequential(Embeddings(c.d_model, c.src_vocab), dc(after_embedding)),
-            nn.Sequential(Embeddings(c.d_model, c.tgt_vocab), dc(after_embedding)),
-            Generator(c.d_model, c.tgt_vocab),
+            Encoder(EncoderLayer(c.d_model, dc(self_attn), dc(ff), c.dropout, **residual), c.N),
+            Decoder(
+                DecoderLayer(c.d_model, dc(self_attn), dc(src_attn), dc(ff), c.dropout, **residual),
+                c.N,
+            ),
+            nn.Sequential(src_lut, dc(after_embedding)),
+            nn.Sequential(tgt_lut, dc(after_embedding)),
+            generator,
         )
         for p in model.parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
         if c.share_embeddings:
-            model.tgt_embed[0].lut.weight = model.src_embed[0].lut.weight
-            model.generator.proj.weight = model.src_embed[0].lut.weight
+            tgt_lut.lut.weight = src_lut.lut.weight
+            generator.proj.weight = src_lut.lut.weight
         model.config = config
         return model
 

@@ -146,7 +146,9 @@ class MultiHeadedAttention(nn.Module):
             self.attn = p_attn.detach()
         else:
             x = self._fused(q, k, v, mask, bias)
-        x = x.transpose(1, 2).reshape(batch, -1, self.d_model)  # concat heads: (batch, seq_q, d_model)
+        x = x.transpose(1, 2).reshape(
+            batch, -1, self.d_model
+        )  # concat heads: (batch, seq_q, d_model)
         return self.w_o(x)
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:

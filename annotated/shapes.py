@@ -32,7 +32,10 @@ class ShapeTrace(list[ShapeRecord]):
         rows = [("module", "class", "inputs", "output")]
         rows += [(r.name or "(model)", r.module, _fmt(r.inputs), _fmt(r.output)) for r in self]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
@@ -72,7 +75,9 @@ def trace_shapes(model: nn.Module, *inputs: Any, print_table: bool = False) -> S
     names = {module: name for name, module in model.named_modules()}
 
     def hook(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        records.append(ShapeRecord(names[module], type(module).__name__, _shapes(args), _shapes(output)))
+        records.append(
+            ShapeRecord(names[module], type(module).__name__, _shapes(args), _shapes(output))
+        )
 
     handles = [m.register_forward_hook(hook) for m in model.modules()]
     try:

@@ -80,7 +80,9 @@ class SublayerConnection(nn.Module):
         self.output_norm = make_norm(norm, size, eps, bias=bias) if layout == "sandwich" else None
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, sublayer: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, sublayer: Callable[[torch.Tensor], torch.Tensor]
+    ) -> torch.Tensor:
         """``x`` is ``(batch, seq, d_model)``; ``sublayer`` maps that shape to itself."""
         if self.layout == "post":
             return self.norm(x + self.dropout(sublayer(x)))

@@ -19,6 +19,14 @@ from torch import nn
 class AttentionPositions(nn.Module):
     """A position scheme that acts inside attention; the identity by itself.
 
+    A query :math:`q` at position :math:`m` and a key :math:`k` at position :math:`n` score
+
+    .. math::
+
+        s_{mn} = \\frac{\\langle f(q, m), f(k, n) \\rangle}{\\sqrt{d_k}} + b(m, n)
+
+    where :meth:`rotate` is :math:`f` (RoPE) and :meth:`bias` is :math:`b` (ALiBi).
+
     Examples
     --------
     >>> positions = AttentionPositions()
