@@ -1,0 +1,16 @@
+# The two commands of README.md, and the pieces they are made of.
+.PHONY: demo test check docs bench clean
+
+demo:  ## set up .venv and run the main job
+	scripts/setup.sh demos
+	.venv/bin/annotated shapes
+
+test:  ## set up everything and pass every gate (what CI runs)
+	scripts/test.sh
+
+check:  ## the fast lane only: pytest's default selection
+	scripts/setup.sh test,docs,demos
+	.venv/bin/python -m pytest -n 2
+
+clean:
+	rm -rf .venv .tox build dist docs/_build docs/auto_examples docs/gen_modules artifacts runs
