@@ -65,6 +65,11 @@ class DecoderLayer(nn.Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
+        if src_attn.positions is not None:
+            raise ValueError(
+                "cross-attention takes no position scheme: RoPE and ALiBi compare positions "
+                "within one sequence, and queries and keys here come from two (target, source)"
+            )
         self.size = size
         self.self_attn = self_attn
         self.src_attn = src_attn

@@ -107,29 +107,38 @@ class MultiHeadedAttention(nn.Module):
         mask: torch.Tensor | None = None,
         *,
         cache: KVCache | None = None,
+        is_causal: bool = False,
     ) -> torch.Tensor:
         """Attend from ``query`` ``(batch, seq_q, d_model)`` to ``key``/``value`` ``(batch, seq_k, d_model)``.
 
         ``mask`` is bool ``(batch or 1, seq_q or 1, seq_k)``, True = may attend; it is shared by
         all heads. With a ``cache``, ``key`` and ``value`` are the new tokens only and the
-        cached ones are prepended. Returns ``(batch, seq_q, d_model)``.
+        cached ones are prepended. ``is_causal`` adds the causal mask :math:`n \\le m` for a
+        query at absolute position :math:`m` and a key at :math:`n`, so it stays right with a
+        cache; alone, it lets the fused kernel skip the masked half instead of reading a mask.
+        Returns ``(batch, seq_q, d_model)``.
         """
         check_float("query", query, dim=3, last=self.d_model)
         check_float("key", key, dim=3, last=self.d_model)
         check_float("value", value, dim=3, last=self.d_model)
+        if self.positions is not None and cache is None and key.size(1) != query.size(1):
+            raise ValueError(
+                "relative positions (RoPE, ALiBi) compare positions within one sequence; "
+                f"got {query.size(1)} queries and {key.size(1)} keys (cross-attention?)"
+            )
         batch = query.size(0)
         q = self._split_heads(self.w_q(query))  # (batch, h, seq_q, d_k)
         k = self._split_heads(self.w_k(key))  # (batch, h, seq_new, d_k)
         v = self._split_heads(self.w_v(value))  # (batch, h, seq_new, d_k)
         bias = None
+        start = 0 if cache is None else cache.seen
+        query_pos = torch.arange(start, start + q.size(-2), device=q.device)  # absolute, (seq_q,)
+        key_pos = torch.arange(start, start + k.size(-2), device=k.device)  # (seq_new,)
         if self.positions is not None:
-            start = 0 if cache is None else cache.seen
-            query_pos = torch.arange(start, start + q.size(-2), device=q.device)
-            key_pos = torch.arange(start, start + k.size(-2), device=k.device)
             q, k = self.positions.rotate(q, query_pos), self.positions.rotate(k, key_pos)
         if cache is not None:
             k, v = cache.append(k, v)  # (batch, h, seq_k, d_k)
-            key_pos = cache.key_positions
+            key_pos = cache.key_positions  # (seq_k,)
         if self.positions is not None:
             bias = self.positions.bias(query_pos, key_pos)
             bias = None if bias is None else bias.to(q.dtype)
@@ -141,11 +150,17 @@ class MultiHeadedAttention(nn.Module):
                 )
             mask = mask.unsqueeze(1)  # the same mask for every head: (batch, 1, seq_q, seq_k)
             check_mask("mask", mask, (batch, self.h, q.size(-2), k.size(-2)))
+        # the fused kernel's is_causal aligns the square's corners, so only keys == queries
+        square_causal = is_causal and mask is None and bias is None and k.size(-2) == q.size(-2)
+        if is_causal and (self.record_attn or not square_causal):
+            causal = key_pos <= query_pos[:, None]  # (seq_q, seq_k), True = may attend
+            mask = causal if mask is None else mask & causal
+            square_causal = False
         if self.record_attn:
             x, p_attn = attention(q, k, v, mask, self.dropout, bias=bias)
             self.attn = p_attn.detach()
         else:
-            x = self._fused(q, k, v, mask, bias)
+            x = self._fused(q, k, v, mask, bias, is_causal=square_causal)
         x = x.transpose(1, 2).reshape(
             batch, -1, self.d_model
         )  # concat heads: (batch, seq_q, d_model)
@@ -162,13 +177,17 @@ class MultiHeadedAttention(nn.Module):
         v: torch.Tensor,
         mask: torch.Tensor | None,
         bias: torch.Tensor | None,
+        *,
+        is_causal: bool = False,
     ) -> torch.Tensor:
         """PyTorch's fused kernel; fully masked rows come back as zeros (the bool-mask kernel
         already does this, a float mask needs the guard)."""
         dropout_p = self.dropout.p if self.training else 0.0
         if bias is None or mask is None:
             attn_mask = mask if bias is None else bias
-            return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p)
+            return F.scaled_dot_product_attention(
+                q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal
+            )
         # A float mask whose row is all -inf gives NaN: open such rows, then zero their output.
         empty = ~mask.any(-1, keepdim=True)  # (batch, 1, seq_q, 1)
         attn_mask = bias.masked_fill(~(mask | empty), float("-inf"))
