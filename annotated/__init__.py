@@ -8,9 +8,21 @@ The public names follow the original Annotated Transformer (Rush et al., 2018; H
 from annotated.attention import attention
 from annotated.config import TransformerConfig
 from annotated.decoder import Decoder, DecoderLayer
+from annotated.decoding import (
+    generate,
+    generate_stream,
+    mean_cross_entropy,
+    next_token_logits,
+    perplexity,
+    sample_next,
+    top_k_filter,
+    top_p_filter,
+)
 from annotated.embeddings import Embeddings
 from annotated.encoder import Encoder, EncoderLayer
 from annotated.feed_forward import PositionwiseFeedForward, SwiGLU
+from annotated.gpt import GPT, GPTBlock
+from annotated.gpt_config import GPTConfig
 from annotated.kv_cache import KVCache
 from annotated.masks import padding_mask, subsequent_mask, target_mask
 from annotated.model import EncoderDecoder, Generator, make_model
@@ -28,7 +40,7 @@ from annotated.sublayer import SublayerConnection
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks ("GPT")
     "ALiBi",
     "AttentionPositions",
     "Decoder",
@@ -37,6 +49,9 @@ __all__ = [
     "Encoder",
     "EncoderDecoder",
     "EncoderLayer",
+    "GPT",
+    "GPTBlock",
+    "GPTConfig",
     "Generator",
     "KVCache",
     "LayerNorm",
@@ -50,10 +65,18 @@ __all__ = [
     "SwiGLU",
     "TransformerConfig",
     "attention",
+    "generate",
+    "generate_stream",
     "make_model",
+    "mean_cross_entropy",
+    "next_token_logits",
     "padding_mask",
+    "perplexity",
     "record_attention",
+    "sample_next",
     "subsequent_mask",
     "target_mask",
+    "top_k_filter",
+    "top_p_filter",
     "trace_shapes",
 ]

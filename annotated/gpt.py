@@ -1,0 +1,176 @@
+"""The decoder-only GPT (Radford et al. 2018, 2019): a causal Transformer language model.
+
+.. math::
+
+    h_0 &= E_{x} \\;(+\\, P_{0:t} \\text{ for absolute positions}) \\\\
+    h_l &= \\mathrm{Block}_l(h_{l-1}), \\qquad l = 1, \\dots, N \\\\
+    \\mathrm{logits} &= \\mathrm{Norm}(h_N)\\, W_{out}, \\qquad W_{out} = E^\\top
+    \\text{ when tied}
+
+A block is the encoder layer of the paper with a causal mask -- masked self-attention, then
+the position-wise feed-forward network, each in a residual sublayer -- and no
+cross-attention, because there is no source to read. Every position predicts the next token
+from the ones before it, so one forward pass over a sequence of length :math:`t` trains
+:math:`t` predictions at once.
+
+Two choices follow GPT-2 and nanoGPT rather than the 2017 paper: the token embedding is not
+scaled by :math:`\\sqrt{d_{model}}` (all weights start at :math:`\\mathcal{N}(0, 0.02^2)`, and
+the two projections that write into the residual stream at
+:math:`0.02/\\sqrt{2N}` so the stream's variance does not grow with depth), and the output
+projection is the token embedding itself (weight tying, Press & Wolf 2017).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from annotated._checks import check_tokens
+from annotated.encoder import clones
+from annotated.feed_forward import make_feed_forward
+from annotated.gpt_config import GPTConfig
+from annotated.kv_cache import KVCache
+from annotated.multi_head_attention import MultiHeadedAttention
+from annotated.positional import AttentionPositions, make_positions
+from annotated.sublayer import SublayerConnection
+
+
+class GPTBlock(nn.Module):
+    """Causal self-attention then feed-forward, each in a :class:`~annotated.SublayerConnection`.
+
+    .. math::
+
+        a = \\mathrm{Sublayer}(x,\\ \\mathrm{SelfAttn}(\\cdot;\\ \\text{causal})), \\qquad
+        \\text{output} = \\mathrm{Sublayer}(a,\\ \\mathrm{FFN})
+
+    Parameters
+    ----------
+    config : GPTConfig
+        Sizes and switches.
+    positions : AttentionPositions, optional
+        The relative position scheme (RoPE, ALiBi) shared by all blocks, if any.
+
+    Examples
+    --------
+    >>> block = GPTBlock(GPTConfig(vocab_size=10, n_layer=1, n_head=2, d_model=8))
+    >>> block(torch.randn(2, 5, 8)).shape            # (batch, seq, d_model)
+    torch.Size([2, 5, 8])
+    """
+
+    def __init__(self, config: GPTConfig, positions: AttentionPositions | None = None) -> None:
+        super().__init__()
+        c = config
+        self.self_attn = MultiHeadedAttention(
+            c.n_head, c.d_model, c.dropout, positions=positions, bias=c.bias
+        )
+        self.feed_forward = make_feed_forward(
+            c.activation, c.d_model, c.d_ff, c.dropout, bias=c.bias
+        )
+        sublayer = SublayerConnection(
+            c.d_model, c.dropout, layout=c.layout, norm=c.norm, eps=c.norm_eps, bias=c.bias
+        )
+        self.sublayer = clones(sublayer, 2)
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        """``x`` ``(batch, seq, d_model)`` -> ``(batch, seq, d_model)``.
+
+        With a ``cache``, ``x`` holds the new tokens only; they attend to the cached ones too.
+        """
+        x = self.sublayer[0](x, lambda x: self.self_attn(x, x, x, is_causal=True, cache=cache))
+        return self.sublayer[1](x, self.feed_forward)
+
+
+class GPT(nn.Module):
+    """A decoder-only Transformer language model built from the package's blocks.
+
+    Parameters
+    ----------
+    config : GPTConfig
+        Sizes and variant switches.
+
+    Examples
+    --------
+    >>> model = GPT(GPTConfig.nanogpt_shakespeare_char(vocab_size=65))
+    >>> sum(p.numel() for p in model.parameters())     # tied: E counted once
+    804096
+    >>> tokens = torch.randint(65, (2, 10))              # (batch, seq)
+    >>> model(tokens).shape                              # (batch, seq, vocab_size)
+    torch.Size([2, 10, 65])
+    >>> model.lm_head.weight is model.tok_embed.weight
+    True
+    """
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        c = config
+        self.config = config
+        self.tok_embed = nn.Embedding(c.vocab_size, c.d_model)  # E, (V, d_model)
+        self.embed_positions, hook = make_positions(
+            c.positions, c.d_model, c.n_head, c.dropout, c.block_size
+        )
+        # absolute schemes add P_{start:start+seq}; the others are Dropout, positions act inside
+        self.absolute = c.positions in ("sinusoidal", "learned")
+        self.blocks = nn.ModuleList(GPTBlock(c, hook) for _ in range(c.n_layer))
+        self.norm = SublayerConnection(
+            c.d_model, 0.0, layout=c.layout, norm=c.norm, eps=c.norm_eps, bias=c.bias
+        ).final_norm()
+        self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
+        self._init_weights()
+        if c.tie_weights:
+            self.lm_head.weight = self.tok_embed.weight
+
+    def _init_weights(self) -> None:
+        """GPT-2's initialisation: N(0, 0.02²), residual projections N(0, 0.02²/2N), biases 0."""
+        residual_std = 0.02 / math.sqrt(2 * self.config.n_layer)
+        for name, p in self.named_parameters():
+            if name.endswith("bias"):
+                nn.init.zeros_(p)
+            elif p.dim() > 1:
+                is_residual = name.endswith(("w_o.weight", "feed_forward.w_2.weight"))
+                nn.init.normal_(p, std=residual_std if is_residual else 0.02)
+
+    def make_cache(self) -> list[KVCache]:
+        """An empty :class:`~annotated.KVCache` per block, for incremental decoding.
+
+        Examples
+        --------
+        >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=2, n_head=2, d_model=8))
+        >>> cache = model.make_cache()
+        >>> prompt = torch.tensor([[1, 2, 3]])                          # (batch, seq)
+        >>> _ = model(prompt, cache=cache)
+        >>> step = model(torch.tensor([[4]]), cache=cache)              # position 3, not 0
+        >>> torch.allclose(step[:, -1], model(torch.tensor([[1, 2, 3, 4]]))[:, -1], atol=1e-6)
+        True
+        """
+        return [KVCache() for _ in self.blocks]
+
+    def forward(self, idx: torch.Tensor, *, cache: list[KVCache] | None = None) -> torch.Tensor:
+        """Next-token logits for every position.
+
+        Parameters
+        ----------
+        idx : torch.Tensor
+            Integer token ids ``(batch, seq)``.
+        cache : list of KVCache, optional
+            From :meth:`make_cache`. ``idx`` then holds only the tokens after those already
+            cached; their positions continue from ``cache[0].seen``.
+
+        Returns
+        -------
+        torch.Tensor
+            Logits ``(batch, seq, vocab_size)``: row :math:`t` scores token :math:`t+1`.
+        """
+        check_tokens("idx", idx)
+        vocab = self.config.vocab_size
+        if idx.numel() and not (0 <= int(idx.min()) and int(idx.max()) < vocab):
+            raise ValueError(f"token ids must be in [0, {vocab}), got {idx.min()}..{idx.max()}")
+        if cache is not None and len(cache) != len(self.blocks):
+            raise ValueError(f"cache must hold one KVCache per block ({len(self.blocks)})")
+        start = 0 if cache is None else cache[0].seen
+        x = self.tok_embed(idx)  # (batch, seq, d_model)
+        x = self.embed_positions(x, start) if self.absolute else self.embed_positions(x)
+        for i, block in enumerate(self.blocks):
+            x = block(x, None if cache is None else cache[i])
+        return self.lm_head(self.norm(x))  # (batch, seq, vocab_size)

@@ -1,0 +1,164 @@
+"""Configuration of the decoder-only GPT.
+
+A GPT is described by one frozen :class:`GPTConfig`: its sizes under nanoGPT's names, each
+field commented with its symbol, and the same *variant switches* as
+:class:`~annotated.TransformerConfig` (normalisation, residual layout, activation,
+positions). Frozen for the same reason: a checkpoint stores its config, and a config that
+changed after the model was built would lie about the weights.
+
+The model predicts token :math:`t+1` from at most :math:`T` tokens before it,
+
+.. math::
+
+    p(x_{t+1} \\mid x_{t-T+1}, \\dots, x_t), \\qquad T = \\texttt{block\\_size},
+
+with :math:`N` layers of width :math:`d_{model}` and :math:`h` heads.
+
+References
+----------
+Radford et al., "Language Models are Unsupervised Multitask Learners" (GPT-2), 2019;
+Karpathy, nanoGPT (``model.py``, ``config/train_shakespeare_char.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from annotated.config import (
+    CHOICES,
+    Activation,
+    Layout,
+    Norm,
+    Positions,
+    check_choice,
+    check_positive,
+    check_probability,
+)
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """Hyperparameters of the decoder-only GPT; the defaults are GPT-2 small's.
+
+    Parameters
+    ----------
+    vocab_size : int
+        :math:`V`, the number of token ids.
+    block_size : int
+        :math:`T`, the longest context the model reads (its positional table's length).
+    n_layer : int
+        :math:`N`, the number of decoder blocks.
+    n_head : int
+        :math:`h`, attention heads per block; each has :math:`d_k = d_{model}/h`.
+    d_model : int
+        :math:`d_{model}`, the width of the residual stream.
+    dropout : float
+        :math:`P_{drop}` on embeddings, attention weights and sublayer outputs.
+    bias : bool
+        Biases in the linear layers and LayerNorms (nanoGPT: off is slightly better and
+        faster).
+    tie_weights : bool
+        Share the token embedding :math:`E` with the output projection, logits
+        :math:`= h E^\\top` (Press & Wolf 2017): one matrix fewer, and it trains better.
+    norm, layout, activation, positions
+        The variant switches, as in :class:`~annotated.TransformerConfig`. The defaults are
+        GPT-2's: LayerNorm, pre-norm, GELU, learned positions.
+    norm_eps : float
+        :math:`\\epsilon` inside the normalisation's square root.
+
+    Examples
+    --------
+    >>> config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65)
+    >>> config.n_layer, config.n_head, config.d_model, config.block_size, config.d_ff
+    (4, 4, 128, 64, 512)
+    >>> config.bias, config.dropout, config.d_k
+    (False, 0.0, 32)
+    >>> GPTConfig(vocab_size=65, d_model=100, n_head=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: d_model (100) must be divisible by n_head (3): each head gets d_model / n_head features
+    """
+
+    vocab_size: int  # V
+    block_size: int = 1024  # T, the context length
+    n_layer: int = 12  # N
+    n_head: int = 12  # h
+    d_model: int = 768  # d_model
+    dropout: float = 0.0  # P_drop
+    bias: bool = True  # biases in Linear and LayerNorm
+    tie_weights: bool = True  # output projection = token embedding E
+    norm: Norm = "layer"
+    layout: Layout = "pre"
+    activation: Activation = "gelu"
+    positions: Positions = "learned"
+    norm_eps: float = 1e-5  # epsilon
+
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model"):
+            check_positive(name, getattr(self, name))
+        check_positive("norm_eps", self.norm_eps)
+        check_probability("dropout", self.dropout)
+        for name in CHOICES:
+            check_choice(name, getattr(self, name))
+        if self.d_model % self.n_head:
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by n_head ({self.n_head}): "
+                "each head gets d_model / n_head features"
+            )
+        if self.positions == "rope" and self.d_k % 2:
+            raise ValueError(f"RoPE rotates feature pairs, so d_k must be even, got {self.d_k}")
+        if self.positions == "sinusoidal" and self.d_model % 2:
+            raise ValueError(f"sinusoidal positions need an even d_model, got {self.d_model}")
+
+    @property
+    def d_k(self) -> int:
+        """Width of one head, :math:`d_k = d_{model} / h`."""
+        return self.d_model // self.n_head
+
+    @property
+    def d_ff(self) -> int:
+        """Feed-forward hidden width, :math:`d_{ff} = 4 d_{model}` as in GPT-2."""
+        return 4 * self.d_model
+
+    @classmethod
+    def gpt2(cls, vocab_size: int = 50257, **overrides: Any) -> GPTConfig:
+        """GPT-2 small: N=12, h=12, d_model=768, T=1024, with biases (124 M parameters)."""
+        return cls(vocab_size, **overrides)
+
+    @classmethod
+    def nanogpt_shakespeare_char(cls, vocab_size: int = 65, **overrides: Any) -> GPTConfig:
+        """nanoGPT's CPU recipe for character-level Shakespeare.
+
+        N=4, h=4, d_model=128, T=64, dropout 0, no bias; pre-norm LayerNorm, GELU, learned
+        positions, tied weights (0.8 M parameters).
+        """
+        sizes: dict[str, Any] = {
+            "block_size": 64,
+            "n_layer": 4,
+            "n_head": 4,
+            "d_model": 128,
+            "dropout": 0.0,
+            "bias": False,
+        }
+        return cls(vocab_size, **(sizes | overrides))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-ready values (for checkpoint cards)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> GPTConfig:
+        """Rebuild a config from :meth:`to_dict`'s output, rejecting unknown keys.
+
+        Examples
+        --------
+        >>> config = GPTConfig.nanogpt_shakespeare_char(positions="rope")
+        >>> GPTConfig.from_dict(config.to_dict()) == config
+        True
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown GPTConfig fields: {unknown}")
+        return cls(**values)
