@@ -15,7 +15,9 @@ def inference(model: nn.Module) -> Iterator[nn.Module]:
 
     Decoding and evaluation must not see dropout, and need no gradients. Entered around each
     forward call rather than around a whole generator, so a caller that trains between two
-    streamed tokens still has its gradients and its training mode.
+    streamed tokens still has its gradients and its training mode. Switching the mode walks
+    every submodule, which costs more than a cached decoding step of a small model: decode
+    with a model in eval mode to skip it.
 
     Examples
     --------
@@ -27,9 +29,11 @@ def inference(model: nn.Module) -> Iterator[nn.Module]:
     True
     """
     training = model.training
-    model.eval()
+    if training:  # switching walks every submodule: pay for it only when needed
+        model.eval()
     try:
         with torch.no_grad():
             yield model
     finally:
-        model.train(training)
+        if training:
+            model.train()

@@ -1,0 +1,149 @@
+"""GPT training step vs the same model built from ``torch.nn.TransformerEncoderLayer``.
+
+Both models have nanoGPT's character-level Shakespeare size (4 layers, 4 heads, d_model 128,
+block 64, batch 12, no bias, pre-norm LayerNorm, GELU, learned positions, tied weights) and
+the same parameter count; PyTorch's is given the causal mask with ``is_causal=True``, its
+fastest documented path. One step is forward, cross-entropy, backward and an AdamW update.
+The two run interleaved in this one process, so load affects them alike; the figure is the
+ratio of median step times. Goal: ratio <= 1.0.
+
+Run: ``python benchmarks/bench_gpt_step.py`` (writes ``benchmarks/results/gpt_step.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import annotated
+from annotated import GPT, GPTConfig
+
+RESULTS = Path(__file__).parent / "results"
+
+
+class TorchGPT(nn.Module):
+    """The same GPT from PyTorch's own modules: ``nn.TransformerEncoder`` with a causal mask."""
+
+    causal: torch.Tensor
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        c = config
+        self.tok_embed = nn.Embedding(c.vocab_size, c.d_model)
+        self.pos_embed = nn.Embedding(c.block_size, c.d_model)
+        layer = nn.TransformerEncoderLayer(
+            c.d_model,
+            c.n_head,
+            c.d_ff,
+            dropout=c.dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+            bias=c.bias,
+        )
+        self.encoder = nn.TransformerEncoder(layer, c.n_layer, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(c.d_model, bias=c.bias)
+        self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
+        self.lm_head.weight = self.tok_embed.weight
+        mask = nn.Transformer.generate_square_subsequent_mask(c.block_size)
+        self.register_buffer("causal", mask, persistent=False)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        seq = idx.size(1)
+        x = self.tok_embed(idx) + self.pos_embed(torch.arange(seq, device=idx.device))
+        x = self.encoder(x, mask=self.causal[:seq, :seq], is_causal=True)
+        return self.lm_head(self.norm(x))
+
+
+def training_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callable[[], float]:
+    """A closure running one full AdamW step on the fixed batch ``(x, y)``."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.99))
+
+    def step() -> float:
+        logits = model(x)  # (batch, seq, vocab)
+        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=12)
+    parser.add_argument("--repeats", type=int, default=30, help="timed rounds per model")
+    parser.add_argument("--steps", type=int, default=5, help="steps per timed round")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--out", type=Path, default=RESULTS / "gpt_step.json")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65)
+    torch.manual_seed(0)
+    models = {"annotated.GPT": GPT(config).train(), "nn.TransformerEncoder": TorchGPT(config)}
+    counts = {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()}
+    if len(set(counts.values())) != 1:
+        raise RuntimeError(f"the two models differ in size: {counts}")
+    data = torch.randint(config.vocab_size, (args.batch, config.block_size + 1))
+    x, y = data[:, :-1], data[:, 1:]  # (batch, block_size) each
+    steps = {name: training_step(m, x, y) for name, m in models.items()}
+
+    for step in steps.values():  # warm-up
+        for _ in range(3):
+            step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(args.repeats):  # interleaved: load hits both alike
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(args.steps):
+                step()
+            times[name].append((time.perf_counter() - start) / args.steps)
+
+    median = {name: statistics.median(t) for name, t in times.items()}
+    ratio = median["annotated.GPT"] / median["nn.TransformerEncoder"]
+    tokens = args.batch * config.block_size
+    result = {
+        "benchmark": "gpt_step",
+        "config": config.to_dict(),
+        "batch": args.batch,
+        "parameters": counts["annotated.GPT"],
+        "repeats": args.repeats,
+        "steps_per_repeat": args.steps,
+        "step_seconds": times,
+        "median_step_seconds": median,
+        "tokens_per_second": {name: tokens / t for name, t in median.items()},
+        "ratio": ratio,
+        "goal_ratio": 1.0,
+        "threads": args.threads,
+        "load_average": os.getloadavg(),
+        "torch": torch.__version__,
+        "annotated": annotated.__version__,
+        "machine": platform.processor() or platform.machine(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    print(
+        f"Training step, {counts['annotated.GPT']:,} parameters, batch {args.batch} x "
+        f"{config.block_size}, {args.threads} threads, median of {args.repeats}"
+    )
+    print(f"{'model':<22} {'ms/step':>8} {'tokens/s':>9}")
+    for name in steps:
+        print(f"{name:<22} {1e3 * median[name]:>8.2f} {result['tokens_per_second'][name]:>9.0f}")
+    print(f"ratio GPT / nn.TransformerEncoder = {ratio:.3f} (goal <= 1.0)")
+    print(f"load average {os.getloadavg()[0]:.2f}; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

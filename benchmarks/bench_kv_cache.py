@@ -1,0 +1,97 @@
+"""KV cache: generate 256 new tokens at block size 256, cached vs uncached.
+
+Both paths run in this one process, interleaved, so machine load affects them alike; the
+figure is the ratio of their median wall times. Goal: cached at least 3x faster, with
+identical tokens (the same seeded sampling on both paths).
+
+Run: ``python benchmarks/bench_kv_cache.py`` (writes ``benchmarks/results/kv_cache.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+import annotated
+from annotated import GPT, GPTConfig, generate
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def timed_generate(model: GPT, prompt: torch.Tensor, n: int, use_cache: bool) -> tuple:
+    """Seeded sampling of ``n`` tokens; returns (seconds, tokens)."""
+    generator = torch.Generator().manual_seed(0)
+    start = time.perf_counter()
+    out = generate(model, prompt, n, temperature=1.0, generator=generator, use_cache=use_cache)
+    return time.perf_counter() - start, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--new-tokens", type=int, default=256)
+    parser.add_argument("--block-size", type=int, default=256)
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--out", type=Path, default=RESULTS / "kv_cache.json")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65, block_size=args.block_size)
+    model = GPT(config).eval()
+    prompt = torch.zeros(args.batch, 1, dtype=torch.long)  # one token: every step fits the block
+
+    timed_generate(model, prompt, 8, True)  # warm-up both paths
+    timed_generate(model, prompt, 8, False)
+    times: dict[str, list[float]] = {"cached": [], "uncached": []}
+    outputs: dict[str, torch.Tensor] = {}
+    for _ in range(args.repeats):  # interleaved: load hits both paths alike
+        for name, use_cache in (("cached", True), ("uncached", False)):
+            seconds, outputs[name] = timed_generate(model, prompt, args.new_tokens, use_cache)
+            times[name].append(seconds)
+
+    median = {name: statistics.median(t) for name, t in times.items()}
+    speedup = median["uncached"] / median["cached"]
+    identical = torch.equal(outputs["cached"], outputs["uncached"])
+    result = {
+        "benchmark": "kv_cache",
+        "config": config.to_dict(),
+        "batch": args.batch,
+        "prompt_tokens": 1,
+        "new_tokens": args.new_tokens,
+        "repeats": args.repeats,
+        "seconds": times,
+        "median_seconds": median,
+        "tokens_per_second": {k: args.batch * args.new_tokens / v for k, v in median.items()},
+        "speedup": speedup,
+        "goal_speedup": 3.0,
+        "identical_tokens": identical,
+        "threads": args.threads,
+        "load_average": os.getloadavg(),
+        "torch": torch.__version__,
+        "annotated": annotated.__version__,
+        "machine": platform.processor() or platform.machine(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    print(
+        f"KV cache: {args.new_tokens} new tokens at block size {args.block_size}, "
+        f"batch {args.batch}, {args.threads} threads, median of {args.repeats}"
+    )
+    print(f"{'path':<10} {'median s':>9} {'tokens/s':>9}")
+    for name in ("uncached", "cached"):
+        print(f"{name:<10} {median[name]:>9.3f} {result['tokens_per_second'][name]:>9.0f}")
+    print(f"speed-up {speedup:.2f}x (goal >= 3), identical tokens: {identical}")
+    print(f"load average {os.getloadavg()[0]:.2f}; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
