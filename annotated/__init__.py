@@ -9,8 +9,10 @@ from annotated.attention import attention
 from annotated.config import TransformerConfig
 from annotated.decoder import Decoder, DecoderLayer
 from annotated.decoding import (
+    beam_search,
     generate,
     generate_stream,
+    greedy_decode,
     mean_cross_entropy,
     next_token_logits,
     perplexity,
@@ -37,12 +39,27 @@ from annotated.positional import (
 )
 from annotated.shapes import trace_shapes
 from annotated.sublayer import SublayerConnection
+from annotated.tasks import Task, Vocabulary, exact_match, get_task, load_task_model, predict
+from annotated.training import (
+    Batch,
+    LabelSmoothing,
+    LoopOptions,
+    LossCompute,
+    TrainState,
+    load_checkpoint,
+    paper_adam,
+    rate,
+    save_checkpoint,
+    train,
+    warmup_cosine,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks ("GPT")
     "ALiBi",
     "AttentionPositions",
+    "Batch",
     "Decoder",
     "DecoderLayer",
     "Embeddings",
@@ -54,8 +71,11 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "GPTConfig",
     "Generator",
     "KVCache",
+    "LabelSmoothing",
     "LayerNorm",
     "LearnedPositionalEncoding",
+    "LoopOptions",
+    "LossCompute",
     "MultiHeadedAttention",
     "PositionalEncoding",
     "PositionwiseFeedForward",
@@ -63,20 +83,35 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "RotaryEmbedding",
     "SublayerConnection",
     "SwiGLU",
+    "Task",
+    "TrainState",
     "TransformerConfig",
+    "Vocabulary",
     "attention",
+    "beam_search",
+    "exact_match",
     "generate",
     "generate_stream",
+    "get_task",
+    "greedy_decode",
+    "load_checkpoint",
+    "load_task_model",
     "make_model",
     "mean_cross_entropy",
     "next_token_logits",
     "padding_mask",
+    "paper_adam",
     "perplexity",
+    "predict",
+    "rate",
     "record_attention",
     "sample_next",
+    "save_checkpoint",
     "subsequent_mask",
     "target_mask",
     "top_k_filter",
     "top_p_filter",
     "trace_shapes",
+    "train",
+    "warmup_cosine",
 ]

@@ -1,0 +1,63 @@
+"""The ``annotated`` command line: one module per subcommand.
+
+Each subcommand module has ``register(subparsers)``, which adds its parser and sets
+``run``; :data:`SUBCOMMANDS` lists them in help order. Every failure the user can cause
+(bad arguments, a missing or broken checkpoint, a diverging run) ends in one line on standard
+error and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from annotated.cli import decode, evaluate, shapes, train
+from annotated.training.loop import NonFiniteLossError
+
+SUBCOMMANDS = (shapes, train, evaluate, decode)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (argparse prints the usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message`` and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = Parser(prog="annotated", description="The Annotated Transformer, runnable.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; bad arguments print one line and exit non-zero."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = argv
+    try:
+        return int(args.run(args))
+    except (ValueError, OSError) as error:  # CheckpointError is a ValueError
+        return _fail(args.command, error, 2)
+    except NonFiniteLossError as error:
+        return _fail(args.command, error, 1)
+    except KeyboardInterrupt:
+        print(f"annotated {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(command: str, error: BaseException, status: int) -> int:
+    """Print ``error`` as one line and return ``status``."""
+    message = " ".join(str(error).split()) or type(error).__name__
+    print(f"annotated {command}: error: {message}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""``annotated decode RUN_DIR|CHECKPOINT "3 1 4"``: the model's answer to one input."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from annotated.cli.argtypes import positive_int
+from annotated.tasks.loading import load_task_model
+from annotated.tasks.metric import predict
+from annotated.training.device import pick_device
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, decode ``args.text`` greedily or by beam search, print the answer."""
+    model, task, _ = load_task_model(args.checkpoint, pick_device(args.device))
+    task.parse(args.text)  # a malformed input fails before any decoding
+    print(predict(model, task, [args.text], beam=args.beam)[0])
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the ``decode`` subcommand."""
+    p = sub.add_parser("decode", help="answer one input with a trained task model")
+    p.add_argument("checkpoint", type=Path, help="a run directory or its model.safetensors")
+    p.add_argument("text", help="the input, e.g. '3 1 4 1 5' or '123+456'")
+    p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.set_defaults(run=run)

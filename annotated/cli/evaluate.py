@@ -1,0 +1,35 @@
+"""``annotated eval RUN_DIR|CHECKPOINT``: exact match on held-out inputs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from annotated.cli.argtypes import positive_int
+from annotated.tasks.loading import load_task_model
+from annotated.tasks.metric import exact_match
+from annotated.training.device import pick_device
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, decode the held-out inputs, print ``exact match: X%``."""
+    model, task, _ = load_task_model(args.checkpoint, pick_device(args.device))
+    texts = task.held_out(args.examples, args.split)
+    em = exact_match(model, task, texts, beam=args.beam)
+    how = "greedy" if args.beam == 1 else f"beam {args.beam}"
+    print(
+        f"exact match: {100 * em:.1f}% on {len(texts)} held-out {task.name} inputs ({args.split}, {how})"
+    )
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the ``eval`` subcommand."""
+    p = sub.add_parser("eval", help="exact match of a trained task model on held-out inputs")
+    p.add_argument("checkpoint", type=Path, help="a run directory or its model.safetensors")
+    p.add_argument("--examples", type=positive_int, default=1000, help="held-out inputs (1000)")
+    p.add_argument("--split", choices=("test", "val"), default="test", help="held-out split")
+    p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.set_defaults(run=run)

@@ -1,0 +1,88 @@
+"""``annotated train {copy,sort,add}``: train a task model into a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import time
+from pathlib import Path
+from typing import Any
+
+from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
+from annotated.tasks.registry import TASKS
+from annotated.tasks.trainer import run_task
+
+# the options a task defaults; an option the user leaves out keeps the task's value
+OPTIONS = (
+    "N", "d_model", "d_ff", "h", "dropout", "steps", "batch_size", "lr", "warmup", "accumulate",
+    "clip_norm", "smoothing", "eval_every", "stop_at", "checkpoint_every", "seed",
+)  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, then print the metrics and where the run was written."""
+    if args.resume and args.out is None:
+        raise ValueError("--resume needs --out RUN_DIR, the run to continue")
+    out = args.out or Path("runs") / f"{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+    given = {name: getattr(args, name) for name in OPTIONS}
+    command = shlex.join(["annotated", *args.argv])
+    result = run_task(
+        args.task,
+        out,
+        overrides={k: v for k, v in given.items() if v is not None},
+        resume=args.resume,
+        device=args.device,
+        command=command,
+        progress=not args.quiet,
+    )
+    m = result.metrics
+    last = result.state.evals[-1] if result.state.evals else None
+    if last is not None:
+        print(
+            f"validation exact match: {100 * last['val_exact_match']:.1f}% "
+            f"({last['val_examples']} held-out inputs) at step {last['step']}"
+        )
+    print(
+        f"exact match: {100 * m['test_exact_match']:.1f}% on {m['test_examples']} held-out test inputs"
+    )
+    print(f"run directory: {result.directory} (model.safetensors, model.json, metrics.json, *.png)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the ``train`` subcommand."""
+    p = sub.add_parser(
+        "train",
+        help="train the encoder-decoder on a synthetic task",
+        description="Train on copy, sort or add. Every option defaults to the task's choice "
+        "(printed in the run's model.json), tuned to reach the target on a 2-core CPU.",
+    )
+    p.add_argument("task", choices=list(TASKS), help="the task")
+    model = p.add_argument_group("model (defaults: the task's size)")
+    model.add_argument("--N", type=positive_int, help="layers in encoder and decoder")
+    model.add_argument("--d-model", type=positive_int, help="model width d_model")
+    model.add_argument("--d-ff", type=positive_int, help="feed-forward width d_ff")
+    model.add_argument("--h", type=positive_int, help="attention heads")
+    model.add_argument("--dropout", type=fraction, help="dropout P_drop")
+    opt = p.add_argument_group("optimisation (defaults: the task's)")
+    opt.add_argument("--steps", type=positive_int, help="optimizer steps at most")
+    opt.add_argument("--batch-size", type=positive_int, help="sequences per micro-batch")
+    opt.add_argument("--lr", type=positive_float, help="peak learning rate (warmup + cosine)")
+    opt.add_argument("--warmup", type=non_negative_int, help="warmup steps")
+    opt.add_argument("--accumulate", type=positive_int, help="micro-batches per optimizer step")
+    opt.add_argument("--clip-norm", type=positive_float, help="gradient clipping norm (default 1)")
+    opt.add_argument("--smoothing", type=fraction, help="label smoothing epsilon")
+    opt.add_argument("--seed", type=non_negative_int, help="random seed (default 0)")
+    run_group = p.add_argument_group("run")
+    run_group.add_argument("--eval-every", type=positive_int, help="steps between evaluations")
+    run_group.add_argument(
+        "--stop-at", type=fraction, help="stop when validation exact match reaches this (0: never)"
+    )
+    run_group.add_argument(
+        "--checkpoint-every", type=positive_int, help="steps between checkpoints"
+    )
+    run_group.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
+    run_group.add_argument("--out", type=Path, help="run directory (default runs/TASK-TIME)")
+    run_group.add_argument("--resume", action="store_true", help="continue the run in --out")
+    run_group.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)

@@ -1,0 +1,53 @@
+"""Digit sequences, the inputs of the copy and sorting tasks.
+
+An input is :math:`x = (x_1, \\dots, x_n)` with :math:`1 \\le n \\le 10` and each
+:math:`x_i \\in \\{0, \\dots, 9\\}`, written with single digits separated by spaces:
+``3 1 4 1 5``. The length is drawn uniformly, then each digit uniformly, so short and long
+inputs are equally common in training.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from annotated.tasks.vocab import Vocabulary
+
+DIGITS = Vocabulary(tuple("0123456789"))
+MAX_DIGITS = 10
+GRAMMAR = f"1 to {MAX_DIGITS} digits separated by spaces, e.g. '3 1 4 1 5'"
+
+
+def parse_digits(text: str) -> list[str]:
+    """Split ``text`` into its digits, or raise a ``ValueError`` that says what is wrong.
+
+    Examples
+    --------
+    >>> parse_digits(" 3 1  4 ")
+    ['3', '1', '4']
+    >>> parse_digits("3 14")
+    Traceback (most recent call last):
+    ...
+    ValueError: '14' is not a single digit; expected 1 to 10 digits separated by spaces, e.g. '3 1 4 1 5'
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"expected text, got {type(text).__name__}")
+    parts = text.split()
+    if not parts:
+        raise ValueError(f"empty input; expected {GRAMMAR}")
+    for part in parts:
+        if len(part) != 1 or part not in "0123456789":
+            raise ValueError(f"{part!r} is not a single digit; expected {GRAMMAR}")
+    if len(parts) > MAX_DIGITS:
+        raise ValueError(f"{len(parts)} digits is too many; expected {GRAMMAR}")
+    return parts
+
+
+def sample_digits(rng: random.Random) -> list[str]:
+    """A uniform length in 1..10, then uniform digits."""
+    return rng.choices("0123456789", k=rng.randint(1, MAX_DIGITS))
+
+
+def render_digits(symbols: Sequence[str]) -> str:
+    """Digits joined by single spaces: ``['3', '1']`` -> ``'3 1'``."""
+    return " ".join(symbols)

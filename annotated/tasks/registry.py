@@ -1,0 +1,34 @@
+"""The synthetic tasks by name, as the command line knows them.
+
+.. math::
+
+    f_{copy}(x) = x, \\qquad
+    f_{sort}(x) = \\mathrm{sorted}(x), \\qquad
+    f_{add}(a + b) = \\mathrm{digits}(a + b)
+"""
+
+from __future__ import annotations
+
+from annotated.tasks.addition import AdditionTask
+from annotated.tasks.base import Task
+from annotated.tasks.copy import CopyTask
+from annotated.tasks.sorting import SortTask
+
+TASKS: dict[str, type[Task]] = {"copy": CopyTask, "sort": SortTask, "add": AdditionTask}
+
+
+def get_task(name: str) -> Task:
+    """The task called ``name`` (``"copy"``, ``"sort"`` or ``"add"``).
+
+    Examples
+    --------
+    >>> get_task("add").answer("2+2")
+    '4'
+    >>> get_task("reverse")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown task 'reverse'; choose one of copy, sort, add
+    """
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
+    return TASKS[name]()

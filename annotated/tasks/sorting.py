@@ -1,0 +1,74 @@
+"""The sorting task: output the input digits in ascending order.
+
+.. math::
+
+    f(x) = (x_{\\pi(1)}, \\dots, x_{\\pi(n)}) \\text{ with }
+    x_{\\pi(1)} \\le \\dots \\le x_{\\pi(n)}
+
+Unlike copying, output position :math:`i` is not tied to source position :math:`i`: the
+decoder has to find, among the source digits, the smallest not yet written, which it can do by
+counting -- how many of each digit the source holds and how many it has already output.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from annotated.tasks.base import Task, TrainDefaults
+from annotated.tasks.digits import (
+    DIGITS,
+    GRAMMAR,
+    MAX_DIGITS,
+    parse_digits,
+    render_digits,
+    sample_digits,
+)
+
+
+class SortTask(Task):
+    """Sort 1–10 digits, repeats allowed: ``3 1 4 1`` -> ``1 1 3 4``.
+
+    Examples
+    --------
+    >>> task = SortTask()
+    >>> task.answer("3 1 4 1 5 9 2 6")
+    '1 1 2 3 4 5 6 9'
+    >>> task.answer("3, 1")
+    Traceback (most recent call last):
+    ...
+    ValueError: '3,' is not a single digit; expected 1 to 10 digits separated by spaces, e.g. '3 1 4 1 5'
+    """
+
+    name = "sort"
+    vocab = DIGITS
+    max_src_len = MAX_DIGITS
+    max_tgt_len = MAX_DIGITS
+    grammar = GRAMMAR
+    defaults = TrainDefaults(
+        steps=1500, batch_size=64, lr=3e-3, warmup=100, eval_every=100, stop_at=0.995
+    )
+    model_size: ClassVar[dict[str, Any]] = {
+        "N": 2,
+        "d_model": 64,
+        "d_ff": 128,
+        "h": 4,
+        "dropout": 0.0,
+    }
+
+    def parse(self, text: str) -> list[str]:
+        """The digits of ``text`` (see :func:`~annotated.tasks.digits.parse_digits`)."""
+        return parse_digits(text)
+
+    def solve(self, source: Sequence[str]) -> list[str]:
+        """The digits in ascending order."""
+        return sorted(source)
+
+    def sample(self, rng: random.Random) -> list[str]:
+        """1–10 uniform digits."""
+        return sample_digits(rng)
+
+    def render(self, symbols: Sequence[str]) -> str:
+        """Digits separated by spaces."""
+        return render_digits(symbols)

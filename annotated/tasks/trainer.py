@@ -1,0 +1,284 @@
+"""Train a task end to end: the run directory, evaluation, early stopping, resume, plots.
+
+A run directory holds
+
+* ``model.safetensors`` and ``model.json``: the checkpoint and its card;
+* ``train_state.safetensors``: everything ``--resume`` needs (see :mod:`annotated.training.resume`);
+* ``metrics.json``: the per-step curves, the evaluations and the final metrics;
+* ``loss.png``, ``perplexity.png``, ``tokens_per_s.png``, ``lr.png``.
+
+Every ``eval_every`` steps the model decodes the validation inputs (held out, see
+:mod:`annotated.tasks.base`); when their exact match reaches ``stop_at`` the run stops, and
+the reported figure is the exact match on the separate *test* inputs:
+
+.. math::
+
+    \\text{stop at the first } s \\text{ with } \\mathrm{EM}_{val}(\\theta_s) \\ge \\tau,
+    \\qquad \\text{report } \\mathrm{EM}_{test}(\\theta_s)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields
+from functools import partial
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from annotated.model import EncoderDecoder
+from annotated.tasks.base import Task
+from annotated.tasks.metric import exact_match
+from annotated.tasks.registry import get_task
+from annotated.training import (
+    Batch,
+    LabelSmoothing,
+    LoopOptions,
+    LossCompute,
+    ProgressBar,
+    TrainState,
+    load_train_state,
+    paper_adam,
+    pick_device,
+    plot_run,
+    save_checkpoint,
+    save_train_state,
+    train,
+    warmup_cosine,
+)
+from annotated.training.files import CheckpointError, atomic_write
+from annotated.training.resume import STATE, read_extra
+
+QUICK_EVAL = 200  # validation inputs decoded first; all of them only if these reach the target
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything that determines a task run (see ``annotated train --help``)."""
+
+    task: str
+    seed: int
+    steps: int
+    batch_size: int
+    lr: float
+    warmup: int
+    accumulate: int
+    clip_norm: float | None
+    smoothing: float
+    eval_every: int
+    stop_at: float
+    checkpoint_every: int
+    val_examples: int
+    test_examples: int
+    N: int
+    d_model: int
+    d_ff: int
+    h: int
+    dropout: float
+
+    @classmethod
+    def for_task(cls, task: str, **overrides: Any) -> RunOptions:
+        """The task's defaults with ``overrides`` applied.
+
+        Examples
+        --------
+        >>> RunOptions.for_task("copy", seed=3).seed
+        3
+        """
+        t = get_task(task)
+        values: dict[str, Any] = {"seed": 0, "accumulate": 1, "clip_norm": 1.0}
+        values |= {"val_examples": 1000, "test_examples": 1000}
+        values |= asdict(t.defaults) | t.model_size | overrides
+        values.setdefault("checkpoint_every", values["eval_every"])
+        unknown = sorted(set(values) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown run options: {unknown}")
+        return cls(task=task, **values)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: its final state, metrics and directory."""
+
+    state: TrainState
+    metrics: dict[str, Any]
+    directory: Path
+
+
+def run_task(
+    task_name: str,
+    out: Path | str,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    resume: bool = False,
+    device: str = "auto",
+    command: str = "",
+    progress: bool = True,
+) -> RunResult:
+    """Train (or resume) a task run in ``out``; write the checkpoint, metrics and plots.
+
+    Parameters
+    ----------
+    task_name : str
+        ``"copy"``, ``"sort"`` or ``"add"``.
+    out : path
+        The run directory; it must be empty or absent unless ``resume``.
+    overrides : mapping, optional
+        :class:`RunOptions` fields to change from the task's defaults. On ``resume`` the run
+        keeps its saved options, and an override that differs from them is an error.
+    resume : bool
+        Continue the run saved in ``out`` from its last checkpoint.
+    device : str
+        ``"auto"`` or a device name (see :func:`~annotated.training.pick_device`).
+    command : str
+        The command line, recorded in the card.
+    progress : bool
+        Show a progress bar on standard error.
+    """
+    out, overrides = Path(out), dict(overrides or {})
+    if resume:
+        options = _resumed_options(task_name, overrides, out)
+    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(
+            f"{out} already exists; pass --resume to continue that run or another --out"
+        )
+    else:
+        options = RunOptions.for_task(task_name, **overrides)
+    task = get_task(task_name)
+    torch.manual_seed(options.seed)
+    model = EncoderDecoder.from_config(task.config(**_model_size(options))).to(pick_device(device))
+    optimizer = paper_adam(model.parameters())
+    state = load_train_state(out / STATE, model, optimizer)[0] if resume else TrainState()
+    out.mkdir(parents=True, exist_ok=True)
+    bar = ProgressBar(options.steps, state.optimizer_steps, desc=task.name, disable=not progress)
+    started = time.perf_counter()
+    val = task.held_out(options.val_examples, "val")
+
+    def save(state: TrainState) -> None:
+        save_train_state(out / STATE, model, optimizer, state, {"options": asdict(options)})
+        _save_card(
+            out, model, task, options, state, dict(state.evals[-1] if state.evals else {}), command
+        )
+
+    def should_stop(metrics: dict[str, float]) -> bool:
+        return options.stop_at > 0 and metrics["val_exact_match"] >= options.stop_at
+
+    schedule = partial(
+        warmup_cosine,
+        max_lr=options.lr,
+        min_lr=options.lr / 10,
+        warmup=options.warmup,
+        total=options.steps,
+    )
+    loop = LoopOptions(
+        options.steps,
+        options.accumulate,
+        options.clip_norm,
+        options.eval_every,
+        options.checkpoint_every,
+    )
+    criterion = LabelSmoothing(len(task.vocab), task.vocab.pad, options.smoothing)
+    device_ = next(model.parameters()).device
+    state = train(
+        model, partial(_batches, task, options, device_), LossCompute(criterion), optimizer,
+        schedule, loop, state=state, evaluate=partial(_evaluate, task, val, options.stop_at),
+        should_stop=should_stop, save=save, on_step=bar,
+    )  # fmt: skip
+    bar.close()
+    test = task.held_out(options.test_examples, "test")
+    metrics = {
+        **(state.evals[-1] if state.evals else {}),
+        "test_exact_match": exact_match(model, task, test),
+        "test_examples": len(test),
+        "optimizer_steps": state.optimizer_steps,
+        "train_tokens": state.tokens,
+        "seconds_this_session": round(time.perf_counter() - started, 2),
+    }
+    _save_card(out, model, task, options, state, metrics, command)
+    record = {"metrics": metrics, "history": state.history, "evals": state.evals}
+    atomic_write(out / "metrics.json", json.dumps(record, indent=1).encode())
+    plot_run(state.history, state.evals, out)
+    return RunResult(state, metrics, out)
+
+
+def _resumed_options(task_name: str, overrides: dict[str, Any], out: Path) -> RunOptions:
+    """The options saved in ``out``, checked against the explicit ``overrides``."""
+    if not (out / STATE).is_file():
+        raise CheckpointError(f"{out}: nothing to resume (no {STATE})")
+    saved = RunOptions(**read_extra(out / STATE)["options"])
+    if saved.task != task_name:
+        raise ValueError(f"{out} is a {saved.task!r} run, not {task_name!r}")
+    for name, value in overrides.items():
+        if value != getattr(saved, name, value):
+            raise ValueError(
+                f"--{name.replace('_', '-')} {value} differs from the run's "
+                f"{getattr(saved, name)}; a resumed run keeps its options"
+            )
+    return saved
+
+
+def _model_size(options: RunOptions) -> dict[str, Any]:
+    """The model fields of ``options``."""
+    return {k: getattr(options, k) for k in ("N", "d_model", "d_ff", "h", "dropout")}
+
+
+def _batches(task: Task, options: RunOptions, device: torch.device, start: int) -> Iterator[Batch]:
+    """Training batches from position ``start`` on, each from its own seeded generator."""
+    for index in count(start):
+        batch = task.batch(options.seed, index, options.batch_size)
+        yield batch if device.type == "cpu" else batch.to(device)
+
+
+def _evaluate(
+    task: Task, val: list[str], stop_at: float, model: nn.Module, state: TrainState
+) -> dict[str, float]:
+    """Validation exact match (a quick subset first) and teacher-forced perplexity."""
+    assert isinstance(model, EncoderDecoder)
+    quick = val[:QUICK_EVAL]
+    em = exact_match(model, task, quick)
+    n = len(quick)
+    if em >= stop_at > 0 and len(val) > len(quick):
+        em, n = exact_match(model, task, val), len(val)
+    return {"val_exact_match": em, "val_examples": n, "perplexity": _perplexity(model, task, quick)}
+
+
+@torch.no_grad()
+def _perplexity(model: EncoderDecoder, task: Task, texts: list[str]) -> float:
+    """:math:`\\exp` of the mean negative log-likelihood of the right answers."""
+    was_training = model.training
+    model.eval()
+    sources = [task.parse(t) for t in texts]
+    batch = Batch(task.source_tensor(sources), task.target_tensor(sources), task.vocab.pad)
+    batch = batch.to(next(model.parameters()).device)
+    loss, n = LossCompute(LabelSmoothing(len(task.vocab), task.vocab.pad))(model, batch)
+    model.train(was_training)
+    return math.exp(float(loss) / n)
+
+
+def _save_card(
+    out: Path,
+    model: nn.Module,
+    task: Task,
+    options: RunOptions,
+    state: TrainState,
+    metrics: dict[str, Any],
+    command: str,
+) -> None:
+    """The checkpoint and its card."""
+    save_checkpoint(
+        out,
+        model,
+        vocab=list(task.vocab.tokens),
+        task=task.name,
+        seed=options.seed,
+        steps={k: getattr(state, k) for k in ("steps", "optimizer_steps", "samples", "tokens")},
+        metrics=metrics,
+        options=asdict(options),
+        command=command,
+    )
