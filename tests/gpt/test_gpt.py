@@ -22,7 +22,7 @@ from annotated import (
     SwiGLU,
     record_attention,
 )
-from annotated.positional import ALiBi, RotaryEmbedding
+from annotated.positional import ALiBi, RotaryEmbedding, sinusoidal_table
 
 from .strategies import SEEDS, build, gpt_configs, tokens
 
@@ -125,6 +125,27 @@ def test_each_switch_selects_its_module(switch: str, value: str, where: object, 
     config = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=8)
     model = GPT(GPTConfig.from_dict(config.to_dict() | {switch: value}))
     assert isinstance(where(model), kind)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("positions", ["sinusoidal", "learned", "rope"])
+def test_first_block_reads_the_scaled_embedding_plus_positions(positions: str) -> None:
+    """h_0 = s E_x + P, with s = sqrt(d_model) for the paper's unit-amplitude sinusoids only."""
+    config = GPTConfig(
+        vocab_size=11, block_size=8, n_layer=1, n_head=2, d_model=16, positions=positions
+    )
+    model = GPT(config).eval()
+    seen: list[torch.Tensor] = []
+    model.blocks[0].register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    x = tokens(2, 5, 0)
+    model(x)
+    E = model.tok_embed.weight[x]  # (batch, seq, d_model)
+    if positions == "sinusoidal":
+        expected = 4.0 * E + sinusoidal_table(5, 16)  # sqrt(16) = 4
+    elif positions == "learned":
+        expected = E + model.embed_positions.weight[:5]
+    else:
+        expected = E  # RoPE acts inside attention
+    assert_close(seen[0], expected)
 
 
 @pytest.mark.parametrize("layout", ["pre", "post"])
