@@ -1,0 +1,33 @@
+"""Sphinx extension for the annotated docs: pages that are read from, or run, the code.
+
+* ``package-code`` and ``exec-code`` (:mod:`.code`): the package's source, and executed output;
+* ``model-diagram`` (:mod:`.diagram`): the architecture drawn from ``make_model``'s modules;
+* ``readme-commands`` and ``benchmark-results`` (:mod:`.pages`): README.md and results files;
+* every ``>>>`` example on a hand-written page runs while the page is read (:mod:`.pages`);
+* :func:`.api_index.write_api_index` writes the API index from ``annotated.__all__``
+  (called from ``conf.py``, before autosummary scans the sources).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from .api_index import write_api_index
+from .code import ExecCode, PackageCode
+from .diagram import ModelDiagram
+from .pages import BenchmarkResults, ReadmeCommands, check_page_doctests
+
+__all__ = ["setup", "write_api_index"]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directives and the page doctest check."""
+    app.add_directive("package-code", PackageCode)
+    app.add_directive("exec-code", ExecCode)
+    app.add_directive("model-diagram", ModelDiagram)
+    app.add_directive("readme-commands", ReadmeCommands)
+    app.add_directive("benchmark-results", BenchmarkResults)
+    app.connect("source-read", check_page_doctests)
+    return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}
