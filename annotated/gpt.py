@@ -177,7 +177,9 @@ class GPT(nn.Module):
         if cache is not None and len(cache) != len(self.blocks):
             raise ValueError(f"cache must hold one KVCache per block ({len(self.blocks)})")
         start = 0 if cache is None else cache[0].seen
-        x = self.tok_embed(idx) * self.embed_scale  # (batch, seq, d_model)
+        x = self.tok_embed(idx)  # (batch, seq, d_model)
+        if self.embed_scale != 1.0:
+            x = x * self.embed_scale
         x = self.embed_positions(x, start) if self.absolute else self.embed_positions(x)
         for i, block in enumerate(self.blocks):
             x = block(x, None if cache is None else cache[i])

@@ -150,6 +150,8 @@ class MultiHeadedAttention(nn.Module):
                 )
             mask = mask.unsqueeze(1)  # the same mask for every head: (batch, 1, seq_q, seq_k)
             check_mask("mask", mask, (batch, self.h, q.size(-2), k.size(-2)))
+        # in self-attention one query is the newest token: it may see every key, mask or not
+        is_causal = is_causal and q.size(-2) > 1
         # the fused kernel's is_causal aligns the square's corners, so only keys == queries
         square_causal = is_causal and mask is None and bias is None and k.size(-2) == q.size(-2)
         if is_causal and (self.record_attn or not square_causal):

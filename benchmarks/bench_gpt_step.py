@@ -4,8 +4,8 @@ Both models have nanoGPT's character-level Shakespeare size (4 layers, 4 heads, 
 block 64, batch 12, no bias, pre-norm LayerNorm, GELU, learned positions, tied weights) and
 the same parameter count; PyTorch's is given the causal mask with ``is_causal=True``, its
 fastest documented path. One step is forward, cross-entropy, backward and an AdamW update.
-The two run interleaved in this one process, so load affects them alike; the figure is the
-ratio of median step times. Goal: ratio <= 1.0.
+The two alternate step by step in this one process, so load affects them alike; the figure
+is the ratio of median step times. Goal: ratio <= 1.0.
 
 Run: ``python benchmarks/bench_gpt_step.py`` (writes ``benchmarks/results/gpt_step.json``).
 """
@@ -29,6 +29,7 @@ import annotated
 from annotated import GPT, GPTConfig
 
 RESULTS = Path(__file__).parent / "results"
+OURS, THEIRS = "annotated.GPT", "nn.TransformerEncoder"
 
 
 class TorchGPT(nn.Module):
@@ -80,53 +81,56 @@ def training_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callabl
     return step
 
 
+def measure(steps: dict[str, Callable[[], float]], repeats: int) -> dict:
+    """Median step times, the two models alternating step by step."""
+    for step in steps.values():  # warm-up
+        for _ in range(3):
+            step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(repeats):  # alternating: load hits both alike
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    return {
+        "step_seconds": times,
+        "median_step_seconds": median,
+        "ratio": median[OURS] / median[THEIRS],
+        "load_average": os.getloadavg(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=12)
-    parser.add_argument("--repeats", type=int, default=30, help="timed rounds per model")
-    parser.add_argument("--steps", type=int, default=5, help="steps per timed round")
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--repeats", type=int, default=80, help="timed steps per model")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, torch.get_num_threads()])
     parser.add_argument("--out", type=Path, default=RESULTS / "gpt_step.json")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65)
     torch.manual_seed(0)
-    models = {"annotated.GPT": GPT(config).train(), "nn.TransformerEncoder": TorchGPT(config)}
+    models = {OURS: GPT(config).train(), THEIRS: TorchGPT(config)}
     counts = {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()}
     if len(set(counts.values())) != 1:
         raise RuntimeError(f"the two models differ in size: {counts}")
     data = torch.randint(config.vocab_size, (args.batch, config.block_size + 1))
     x, y = data[:, :-1], data[:, 1:]  # (batch, block_size) each
     steps = {name: training_step(m, x, y) for name, m in models.items()}
+    runs = {}
+    for threads in dict.fromkeys(args.threads):
+        torch.set_num_threads(threads)
+        runs[threads] = measure(steps, args.repeats)
 
-    for step in steps.values():  # warm-up
-        for _ in range(3):
-            step()
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(args.repeats):  # interleaved: load hits both alike
-        for name, step in steps.items():
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                step()
-            times[name].append((time.perf_counter() - start) / args.steps)
-
-    median = {name: statistics.median(t) for name, t in times.items()}
-    ratio = median["annotated.GPT"] / median["nn.TransformerEncoder"]
     tokens = args.batch * config.block_size
     result = {
         "benchmark": "gpt_step",
         "config": config.to_dict(),
         "batch": args.batch,
-        "parameters": counts["annotated.GPT"],
+        "parameters": counts[OURS],
         "repeats": args.repeats,
-        "steps_per_repeat": args.steps,
-        "step_seconds": times,
-        "median_step_seconds": median,
-        "tokens_per_second": {name: tokens / t for name, t in median.items()},
-        "ratio": ratio,
         "goal_ratio": 1.0,
-        "threads": args.threads,
-        "load_average": os.getloadavg(),
+        "by_threads": runs,
         "torch": torch.__version__,
         "annotated": annotated.__version__,
         "machine": platform.processor() or platform.machine(),
@@ -135,14 +139,17 @@ def main() -> None:
     args.out.write_text(json.dumps(result, indent=2) + "\n")
 
     print(
-        f"Training step, {counts['annotated.GPT']:,} parameters, batch {args.batch} x "
-        f"{config.block_size}, {args.threads} threads, median of {args.repeats}"
+        f"Training step, {counts[OURS]:,} parameters, batch {args.batch} x {config.block_size}, "
+        f"median of {args.repeats} (goal: ratio <= 1.0)"
     )
-    print(f"{'model':<22} {'ms/step':>8} {'tokens/s':>9}")
-    for name in steps:
-        print(f"{name:<22} {1e3 * median[name]:>8.2f} {result['tokens_per_second'][name]:>9.0f}")
-    print(f"ratio GPT / nn.TransformerEncoder = {ratio:.3f} (goal <= 1.0)")
-    print(f"load average {os.getloadavg()[0]:.2f}; wrote {args.out}")
+    print(f"{'threads':>7} {'GPT ms':>8} {'torch ms':>8} {'GPT tok/s':>9} {'ratio':>6} {'load':>5}")
+    for threads, run in runs.items():
+        ours, theirs = (1e3 * run["median_step_seconds"][k] for k in (OURS, THEIRS))
+        print(
+            f"{threads:>7} {ours:>8.2f} {theirs:>8.2f} {1e3 * tokens / ours:>9.0f} "
+            f"{run['ratio']:>6.3f} {run['load_average'][0]:>5.2f}"
+        )
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

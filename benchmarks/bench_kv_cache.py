@@ -33,33 +33,45 @@ def timed_generate(model: GPT, prompt: torch.Tensor, n: int, use_cache: bool) ->
     return time.perf_counter() - start, out
 
 
+def measure(model: GPT, prompt: torch.Tensor, new_tokens: int, repeats: int) -> dict:
+    """Median wall times of both paths, alternating run by run, and whether tokens agree."""
+    timed_generate(model, prompt, 8, True)  # warm-up both paths
+    timed_generate(model, prompt, 8, False)
+    times: dict[str, list[float]] = {"cached": [], "uncached": []}
+    outputs: dict[str, torch.Tensor] = {}
+    for _ in range(repeats):  # alternating: load hits both paths alike
+        for name, use_cache in (("cached", True), ("uncached", False)):
+            seconds, outputs[name] = timed_generate(model, prompt, new_tokens, use_cache)
+            times[name].append(seconds)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    return {
+        "seconds": times,
+        "median_seconds": median,
+        "tokens_per_second": {k: prompt.size(0) * new_tokens / v for k, v in median.items()},
+        "speedup": median["uncached"] / median["cached"],
+        "identical_tokens": torch.equal(outputs["cached"], outputs["uncached"]),
+        "load_average": os.getloadavg(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--new-tokens", type=int, default=256)
     parser.add_argument("--block-size", type=int, default=256)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, torch.get_num_threads()])
     parser.add_argument("--out", type=Path, default=RESULTS / "kv_cache.json")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65, block_size=args.block_size)
     model = GPT(config).eval()
     prompt = torch.zeros(args.batch, 1, dtype=torch.long)  # one token: every step fits the block
+    runs = {}
+    for threads in dict.fromkeys(args.threads):
+        torch.set_num_threads(threads)
+        runs[threads] = measure(model, prompt, args.new_tokens, args.repeats)
 
-    timed_generate(model, prompt, 8, True)  # warm-up both paths
-    timed_generate(model, prompt, 8, False)
-    times: dict[str, list[float]] = {"cached": [], "uncached": []}
-    outputs: dict[str, torch.Tensor] = {}
-    for _ in range(args.repeats):  # interleaved: load hits both paths alike
-        for name, use_cache in (("cached", True), ("uncached", False)):
-            seconds, outputs[name] = timed_generate(model, prompt, args.new_tokens, use_cache)
-            times[name].append(seconds)
-
-    median = {name: statistics.median(t) for name, t in times.items()}
-    speedup = median["uncached"] / median["cached"]
-    identical = torch.equal(outputs["cached"], outputs["uncached"])
     result = {
         "benchmark": "kv_cache",
         "config": config.to_dict(),
@@ -67,14 +79,8 @@ def main() -> None:
         "prompt_tokens": 1,
         "new_tokens": args.new_tokens,
         "repeats": args.repeats,
-        "seconds": times,
-        "median_seconds": median,
-        "tokens_per_second": {k: args.batch * args.new_tokens / v for k, v in median.items()},
-        "speedup": speedup,
         "goal_speedup": 3.0,
-        "identical_tokens": identical,
-        "threads": args.threads,
-        "load_average": os.getloadavg(),
+        "by_threads": runs,
         "torch": torch.__version__,
         "annotated": annotated.__version__,
         "machine": platform.processor() or platform.machine(),
@@ -84,13 +90,18 @@ def main() -> None:
 
     print(
         f"KV cache: {args.new_tokens} new tokens at block size {args.block_size}, "
-        f"batch {args.batch}, {args.threads} threads, median of {args.repeats}"
+        f"batch {args.batch}, median of {args.repeats} (goal: speed-up >= 3, same tokens)"
     )
-    print(f"{'path':<10} {'median s':>9} {'tokens/s':>9}")
-    for name in ("uncached", "cached"):
-        print(f"{name:<10} {median[name]:>9.3f} {result['tokens_per_second'][name]:>9.0f}")
-    print(f"speed-up {speedup:.2f}x (goal >= 3), identical tokens: {identical}")
-    print(f"load average {os.getloadavg()[0]:.2f}; wrote {args.out}")
+    print(
+        f"{'threads':>7} {'uncached s':>10} {'cached s':>9} {'speed-up':>8} {'same':>5} {'load':>5}"
+    )
+    for threads, run in runs.items():
+        median = run["median_seconds"]
+        print(
+            f"{threads:>7} {median['uncached']:>10.3f} {median['cached']:>9.3f} "
+            f"{run['speedup']:>7.2f}x {run['identical_tokens']!s:>5} {run['load_average'][0]:>5.2f}"
+        )
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -141,7 +141,8 @@ def sample_next(
         raise ValueError(f"temperature must be >= 0, got {temperature!r}")
     if temperature == 0:
         return logits.argmax(dim=-1)
-    logits = logits / temperature
+    if temperature != 1.0:
+        logits = logits / temperature
     if top_k is not None:
         logits = top_k_filter(logits, top_k)
     if top_p is not None:
