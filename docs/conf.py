@@ -87,7 +87,7 @@ html_last_updated_fmt = None
 html_theme_options = {
     "navbar_align": "left",
     "navbar_end": ["theme-switcher"],
-    "header_links_before_dropdown": 6,
+    "header_links_before_dropdown": 4,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sg_launcher_links"],
     "footer_start": ["copyright"],
@@ -108,7 +108,16 @@ sphinx_gallery_conf = {
     "filename_pattern": os.environ.get("ANNOTATED_GALLERY", r"/plot_"),
     "subsection_order": [
         f"../gallery/{name}" if name != "*" else name
-        for name in ("components", "positional", "model", "gpt", "break_it", "*")
+        for name in (
+            "components",
+            "positional",
+            "model",
+            "training",
+            "decoding",
+            "gpt",
+            "break_it",
+            "*",
+        )
     ],
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("annotated",),

@@ -1,13 +1,13 @@
 """
-===========================
+==========================
 Break it: remove positions
-===========================
+==========================
 
 Attention compares every token with every other by content alone; nothing in it knows
 which token came first. Word order reaches the model only through the positional encoding.
-This example removes it with ``make_model(..., positions="none")`` and shows that the
-encoder then sees a bag of tokens: a copy task fails, while sorting, whose answer does not
-depend on the order of the input, still works.
+This example removes it with ``positions="none"`` in :func:`annotated.make_model` and
+shows that the encoder then sees a bag of tokens: a copy task fails, while sorting, whose
+answer does not depend on the order of the input, still works.
 """
 
 # %%
