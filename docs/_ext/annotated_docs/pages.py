@@ -64,8 +64,21 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
         for key, sub in value.items():
             rows += flatten(sub, f"{prefix}.{key}" if prefix else str(key))
         return rows
+    numbers = isinstance(value, list) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+    )
+    if numbers and len(value) > 6:  # repeated measurements: summarise
+        ordered = sorted(value)
+        median = ordered[len(ordered) // 2]
+        return [
+            (
+                prefix,
+                f"median {median:.4g}, min {ordered[0]:.4g}, max {ordered[-1]:.4g} "
+                f"({len(value)} values)",
+            )
+        ]
     if isinstance(value, list) and value and all(not isinstance(v, (dict, list)) for v in value):
-        return [(prefix, ", ".join(map(str, value)))]
+        return [(prefix, ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in value))]
     if isinstance(value, list):
         rows = []
         for i, sub in enumerate(value):
