@@ -139,6 +139,11 @@ class GPT(nn.Module):
                 is_residual = name.endswith(("w_o.weight", "feed_forward.w_2.weight"))
                 nn.init.normal_(p, std=residual_std if is_residual else 0.02)
 
+    @classmethod
+    def from_config(cls, config: GPTConfig) -> GPT:
+        """The model ``config`` describes (the constructor, under the name checkpoints use)."""
+        return cls(config)
+
     def make_cache(self) -> list[KVCache]:
         """An empty :class:`~annotated.KVCache` per block, for incremental decoding.
 

@@ -29,6 +29,8 @@ import torch
 from torch import nn
 
 from annotated.config import TransformerConfig
+from annotated.gpt import GPT
+from annotated.gpt_config import GPTConfig
 from annotated.model import EncoderDecoder
 from annotated.training.files import (
     CheckpointError,
@@ -52,6 +54,7 @@ class Architecture(NamedTuple):
 
 ARCHITECTURES: dict[str, Architecture] = {
     "encoder-decoder": Architecture(EncoderDecoder, TransformerConfig, ("src_vocab", "tgt_vocab")),
+    "gpt": Architecture(GPT, GPTConfig, ("vocab_size",)),
 }
 
 
