@@ -57,7 +57,3 @@ def _fail(command: str, error: BaseException, status: int) -> int:
     message = " ".join(str(error).split()) or type(error).__name__
     print(f"annotated {command}: error: {message}", file=sys.stderr)
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,7 +15,8 @@ from annotated.tasks.trainer import run_task
 # the options a task defaults; an option the user leaves out keeps the task's value
 OPTIONS = (
     "N", "d_model", "d_ff", "h", "dropout", "steps", "batch_size", "lr", "warmup", "accumulate",
-    "clip_norm", "smoothing", "eval_every", "stop_at", "checkpoint_every", "seed",
+    "clip_norm", "smoothing", "eval_every", "stop_at", "checkpoint_every", "seed", "val_examples",
+    "test_examples",
 )  # fmt: skip
 
 
@@ -78,9 +79,9 @@ def register(sub: Any) -> None:
     run_group.add_argument(
         "--stop-at", type=fraction, help="stop when validation exact match reaches this (0: never)"
     )
-    run_group.add_argument(
-        "--checkpoint-every", type=positive_int, help="steps between checkpoints"
-    )
+    run_group.add_argument("--checkpoint-every", type=positive_int, help="steps between saves")
+    run_group.add_argument("--val-examples", type=positive_int, help="validation inputs (1000)")
+    run_group.add_argument("--test-examples", type=positive_int, help="test inputs (1000)")
     run_group.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
     run_group.add_argument("--out", type=Path, help="run directory (default runs/TASK-TIME)")
     run_group.add_argument("--resume", action="store_true", help="continue the run in --out")

@@ -126,8 +126,8 @@ class Task(ABC):
 
     def config(self, **overrides: Any) -> TransformerConfig:
         """The task's default model, with ``overrides`` applied."""
-        size = {"max_len": self.max_tgt_len + 2} | self.model_size | overrides
-        size["max_len"] = max(size["max_len"], self.max_src_len, self.max_tgt_len + 2)
+        longest = max(self.max_src_len + 1, self.max_tgt_len + 2)  # with </s>; with <s>, </s>
+        size = {"max_len": longest} | self.model_size | overrides
         return TransformerConfig(len(self.vocab), len(self.vocab), **size)
 
     def is_held_out(self, source: Sequence[str]) -> bool:

@@ -141,7 +141,7 @@ def train(
     *,
     state: TrainState | None = None,
     evaluate: Callable[[M, TrainState], Metrics] | None = None,
-    should_stop: Callable[[Metrics], bool] | None = None,
+    should_stop: Callable[[TrainState], bool] | None = None,
     save: Callable[[TrainState], None] | None = None,
     on_step: Callable[[TrainState], None] | None = None,
 ) -> TrainState:
@@ -168,7 +168,8 @@ def train(
     evaluate : callable, optional
         ``evaluate(model, state) -> metrics``, recorded in ``state.evals``.
     should_stop : callable, optional
-        ``should_stop(metrics) -> bool``: stop early after this evaluation.
+        ``should_stop(state) -> bool``, asked after each evaluation (the latest is
+        ``state.evals[-1]``): stop early.
     save : callable, optional
         ``save(state)`` writes a checkpoint.
     on_step : callable, optional
@@ -280,7 +281,7 @@ def _evaluate_and_save(
     options: LoopOptions,
     state: TrainState,
     evaluate: Callable[[M, TrainState], Metrics] | None,
-    should_stop: Callable[[Metrics], bool] | None,
+    should_stop: Callable[[TrainState], bool] | None,
     save: Callable[[TrainState], None] | None,
 ) -> None:
     """Evaluate and checkpoint when their intervals (or the last step) come round."""
@@ -288,7 +289,7 @@ def _evaluate_and_save(
     if evaluate is not None and ((options.eval_every and step % options.eval_every == 0) or last):
         metrics = evaluate(model, state)
         state.evals.append({"step": step, **metrics})
-        if should_stop is not None and should_stop(metrics):
+        if should_stop is not None and should_stop(state):
             state.done = True
     state.done = state.done or last
     every = options.checkpoint_every
