@@ -7,9 +7,14 @@ later one). Keeping them turns each step from a pass over the whole prefix,
 plus its attention over the :math:`t` cached keys.
 
 The cache also tracks *absolute* positions: a new token is at position ``seen`` (the number
-of tokens that came before it), not at 0 -- forgetting this is the classic cache bug. With
-``window`` set the cache keeps only the latest ``window`` tokens; that is valid only for
-relative position schemes (RoPE, ALiBi), where scores depend on distances alone.
+of tokens that came before it), not at 0 -- forgetting this is the classic cache bug.
+
+With ``window`` set the cache keeps only the latest ``window`` tokens: *sliding-window
+attention* (as in Longformer and Mistral), meaningful with relative positions (RoPE, ALiBi),
+whose scores depend on distances alone. It is not the same as re-running the model on the
+last ``window`` tokens once there are two or more layers: a cached key in layer 2 was
+computed when older tokens were still in view. :func:`~annotated.generate` therefore
+re-encodes the window past ``block_size`` rather than rolling the cache.
 """
 
 from __future__ import annotations

@@ -46,19 +46,26 @@ class RotaryEmbedding(AttentionPositions):
     True
     """
 
-    inv_freq: torch.Tensor
-
     def __init__(self, d_k: int, base: float = 10000.0) -> None:
         super().__init__()
         if d_k % 2:
             raise ValueError(f"RoPE rotates feature pairs, so d_k must be even, got {d_k}")
-        inv_freq = base ** (-torch.arange(0, d_k, 2, dtype=torch.float64) / d_k)  # (d_k/2,)
-        self.register_buffer("inv_freq", inv_freq, persistent=False)
+        self.d_k, self.base = d_k, base
+
+    @property
+    def inv_freq(self) -> torch.Tensor:
+        """The frequencies :math:`\\theta_i = b^{-2i/d_k}`, ``(d_k/2,)``, in float64.
+
+        Computed, not stored as a buffer, so ``model.half()`` or ``model.float()`` cannot round
+        them: at large positions :math:`m`, the angle :math:`m\\theta_i` needs the precision.
+        """
+        exponents = torch.arange(0, self.d_k, 2, dtype=torch.float64) / self.d_k
+        return self.base**-exponents
 
     def rotate(self, x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         """Rotate ``x`` ``(batch, heads, seq, d_k)`` at integer ``positions`` ``(seq,)``."""
-        # angles in float64: m * theta_i stays exact enough at large m
-        angles = torch.outer(positions.to(torch.float64), self.inv_freq)  # (seq, d_k/2)
+        inv_freq = self.inv_freq.to(x.device)  # (d_k/2,)
+        angles = torch.outer(positions.to(torch.float64), inv_freq)  # (seq, d_k/2)
         cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
         even, odd = x[..., 0::2], x[..., 1::2]  # (batch, heads, seq, d_k/2) each
         rotated = torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1)
