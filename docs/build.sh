@@ -8,12 +8,17 @@
 #
 # MathJax 3 is installed from npm into docs/.npm (ignored) the first time and copied to
 # docs/_static/mathjax (ignored), from where the built site serves it: no CDN, no network
-# when the site is read. Environment: PYTHON (default .venv/bin/python, else python3),
+# when the site is read. Environment: PYTHON (the interpreter to build with),
 # ANNOTATED_GALLERY=<regex> to execute only the matching gallery examples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# the interpreter: $PYTHON, else the active virtual environment's (tox sets VIRTUAL_ENV),
+# else the repository's .venv, else python3 from PATH
 python="${PYTHON:-}"
+if [ -z "$python" ] && [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python" ]; then
+    python="$VIRTUAL_ENV/bin/python"
+fi
 if [ -z "$python" ]; then
     if [ -x .venv/bin/python ]; then python=.venv/bin/python; else python=python3; fi
 fi

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from annotated import make_model, padding_mask, target_mask
 
-vocab, length, batch, steps, lr = 12, 10, 64, 200, 2e-3
+vocab, length, batch, steps, lr = 12, 10, 48, 200, 2e-3
 
 
 def sort_batch(generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,7 +48,7 @@ def loss_on(model, src, tgt, causal: bool) -> torch.Tensor:
 def train(causal: bool) -> tuple[torch.nn.Module, list[float], list[float]]:
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
-    model = make_model(vocab, vocab, N=2, d_model=64, d_ff=128, h=4, dropout=0.0)
+    model = make_model(vocab, vocab, N=1, d_model=64, d_ff=128, h=4, dropout=0.0)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses, honest = [], []
     for _ in range(steps):

@@ -20,10 +20,10 @@ import torch.nn.functional as F
 
 from annotated import make_model, padding_mask, target_mask
 
-vocab, length, batch, steps, lr = 12, 10, 64, 200, 2e-3  # tokens: 0 pad, 1 start, 2..11 digits
+vocab, length, batch, steps, lr = 12, 10, 48, 200, 2e-3  # tokens: 0 pad, 1 start, 2..11 digits
 
 torch.manual_seed(0)
-bag = make_model(vocab, vocab, N=2, d_model=64, d_ff=128, h=4, dropout=0.0, positions="none").eval()
+bag = make_model(vocab, vocab, N=1, d_model=64, d_ff=128, h=4, dropout=0.0, positions="none").eval()
 src = torch.randint(2, vocab, (1, length))
 permutation = torch.randperm(length)
 with torch.no_grad():
@@ -59,7 +59,7 @@ def train(task: str, positions: str) -> tuple[list[float], float]:
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
     model = make_model(
-        vocab, vocab, N=2, d_model=64, d_ff=128, h=4, dropout=0.0, positions=positions
+        vocab, vocab, N=1, d_model=64, d_ff=128, h=4, dropout=0.0, positions=positions
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []

@@ -32,7 +32,7 @@ from annotated import (
 )
 
 task = get_task("sort")
-steps, warmup, lr = 100, 10, 3e-3
+steps, warmup, lr = 80, 10, 3e-3
 schedule = partial(warmup_cosine, max_lr=lr, min_lr=lr / 10, warmup=warmup, total=steps)
 held_out = task.held_out(200)
 

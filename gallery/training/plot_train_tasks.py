@@ -95,7 +95,7 @@ def fit(task: Task, steps: int, batch_size: int, lr: float, warmup: int) -> tupl
 
 
 runs = {}
-for name, steps, batch_size in (("copy", 150, 128), ("sort", 300, 64)):
+for name, steps, batch_size in (("copy", 120, 128), ("sort", 250, 64)):
     task = get_task(name)
     model, state = fit(task, steps, batch_size, lr=task.defaults.lr, warmup=task.defaults.warmup)
     assert isinstance(state, TrainState)
