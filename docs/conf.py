@@ -95,7 +95,9 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": True,
 }
-html_sidebars = {"index": [], "installation": [], "contributing": []}
+# the left sidebar only where there is a section to navigate: "*" matches the top-level
+# pages, not api/... or auto_examples/...
+html_sidebars = {"*": []}
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_exclude = ".linenos, .gp, .go"
