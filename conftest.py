@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from typing import Any
@@ -20,6 +21,9 @@ import torch
 from hypothesis import HealthCheck, settings
 
 import annotated
+
+# the demo app needs the optional Gradio (the demos extra); without it, skip its doctests
+collect_ignore = [] if importlib.util.find_spec("gradio") else ["annotated/demo"]
 
 if "PYTEST_XDIST_WORKER" in os.environ:
     torch.set_num_threads(1)

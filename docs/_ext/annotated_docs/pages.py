@@ -5,7 +5,8 @@
     home page shows exactly the commands the README gives.
 
 ``benchmark-results``
-    Tables read from ``benchmarks/results/*.json``, or a note that none exist yet.
+    Tables read from ``benchmarks/results.json`` and ``benchmarks/results/*.json``, or a note
+    that none exist yet.
 
 :func:`check_page_doctests`
     Runs every ``>>>`` example of a hand-written page while the page is read, and fails the
@@ -112,11 +113,14 @@ class BenchmarkResults(SphinxDirective):
     """``.. benchmark-results::`` (see the module docstring)."""
 
     def run(self) -> list[nodes.Node]:
+        single = ROOT / "benchmarks" / "results.json"
         folder = ROOT / "benchmarks" / "results"
-        files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        files = [single] if single.is_file() else []
+        files += sorted(folder.glob("*.json")) if folder.is_dir() else []
         if not files:
             text = (
-                "No benchmark results yet: benchmarks/results/ holds no JSON file. "
+                "No benchmark results yet: there is no benchmarks/results.json and "
+                "benchmarks/results/ holds no JSON file. "
                 "This page fills in from that folder on the next build after the benchmark "
                 "scripts write their results."
             )

@@ -1,0 +1,39 @@
+"""Checks of the options a request carries, with messages a person can act on.
+
+The pages' sliders cannot send a bad value, but the API can send anything; each check raises
+:class:`gradio.Error`, which the page shows in a pop-up and the client raises as an
+``AppError``, and the server goes on serving. Messages never start or end with a quote mark:
+Gradio's pop-up strips those.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gradio as gr
+
+
+def number(value: Any, name: str, low: float, high: float, *, whole: bool = False) -> float:
+    """``value`` if it is a finite number in ``[low, high]`` (and whole, if asked).
+
+    Examples
+    --------
+    >>> number(3, "beam width", 1, 8, whole=True)
+    3.0
+    >>> number(2.5, "beam width", 1, 8, whole=True)
+    Traceback (most recent call last):
+    ...
+    gradio.exceptions.Error: 'The beam width must be a whole number from 1 to 8, not 2.5.'
+    """
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = is_number and math.isfinite(value) and low <= value <= high
+    if not ok or (whole and value != int(value)):
+        kind = "a whole number" if whole else "a number"
+        raise gr.Error(f"The {name} must be {kind} from {low:g} to {high:g}, not {value!r}.")
+    return float(value)
+
+
+def whole(value: Any, name: str, low: int, high: int) -> int:
+    """``value`` as an ``int`` in ``[low, high]``; see :func:`number`."""
+    return int(number(value, name, low, high, whole=True))

@@ -1,0 +1,266 @@
+"""Demos: the answer's latency, Shakespeare's streaming speed, 50 clients at once.
+
+Four measurements of the app on the shipped models:
+
+1. **server side**: the text answer of copy, sort and add (no plot), timed around the
+   tab's own function in a process set up like the server (one torch thread, model loaded),
+   on held-out inputs. Goal: median under 200 ms.
+2. **round trip**: the same requests through ``gradio_client`` to ``annotated demo`` running
+   in a subprocess: what a client waits, queue and HTTP included.
+3. **Shakespeare streaming**: characters per second of ``/shakespeare``, in process and
+   through the client (from the request to the last character). Goal: at least 100.
+4. **50 concurrent clients**: 50 ``gradio_client`` clients each send one request at the same
+   moment (copy, sort and add in turn); every answer is checked; p50/p95/max latency.
+
+Run: ``python benchmarks/bench_demos.py`` (writes ``benchmarks/results/demos.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import annotated
+from annotated import get_task
+
+RESULTS = Path(__file__).parent / "results"
+TASKS = ("copy", "sort", "add")
+PROMPT = "ROMEO:\n"
+ENV = {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "OMP_NUM_THREADS": "1",
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def summary_ms(seconds: list[float]) -> dict[str, float]:
+    """Median, p95 and max of ``seconds``, in milliseconds."""
+    ms = [1000 * s for s in seconds]
+    return {
+        "median_ms": statistics.median(ms),
+        "p95_ms": percentile(ms, 95),
+        "max_ms": max(ms),
+        "n": len(ms),
+    }
+
+
+def server_side(inputs: dict[str, list[str]], length: int) -> dict[str, Any]:
+    """Time the tabs' functions in this process, models loaded first (as a warm server)."""
+    from annotated.demo.models import Models
+    from annotated.demo.shakespeare_tab import ShakespeareDemo
+    from annotated.demo.task_tab import TaskDemo
+
+    models = Models(threads=1)
+    out: dict[str, Any] = {}
+    for name in TASKS:
+        demo = TaskDemo(name, models)
+        demo.answer(inputs[name][0])  # loads the model
+        seconds = []
+        for text in inputs[name]:
+            start = time.perf_counter()
+            answer, _ = demo.answer(text)
+            seconds.append(time.perf_counter() - start)
+            assert answer == get_task(name).answer(text), (name, text, answer)
+        out[name] = summary_ms(seconds)
+    lm = ShakespeareDemo(models)
+    list(lm.generate(PROMPT, length=8))  # loads the model
+    runs = []
+    for seed in range(3):
+        start = time.perf_counter()
+        text = list(lm.generate(PROMPT, length=length, seed=seed))[-1]
+        runs.append((len(text) - len(PROMPT)) / (time.perf_counter() - start))
+    out["shakespeare_chars_per_s"] = statistics.median(runs)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``annotated demo`` on a free loopback port; returns the process and its URL."""
+    port = free_port()
+    env = os.environ | ENV | {"GRADIO_TEMP_DIR": str(log.parent / "gradio")}
+    command = [sys.executable, "-m", "annotated.cli", "demo", "--port", str(port)]
+    with log.open("wb") as f:
+        process = subprocess.Popen(command, env=env, stdout=f, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(600):
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the server did not start:\n{log.read_text()}")
+
+
+def client(url: str, workers: int = 8) -> Any:
+    from gradio_client import Client
+
+    return Client(
+        url, verbose=False, download_files=False, analytics_enabled=False, max_workers=workers
+    )
+
+
+def round_trip(url: str, inputs: dict[str, list[str]], length: int) -> dict[str, Any]:
+    """The same requests through the client, one at a time after a warm-up of each endpoint."""
+    c = client(url)
+    out: dict[str, Any] = {}
+    try:
+        for name in TASKS:
+            c.predict(inputs[name][0], api_name=f"/{name}")  # warm-up: loads the model
+            seconds = []
+            for text in inputs[name]:
+                start = time.perf_counter()
+                answer, _ = c.predict(text, api_name=f"/{name}")
+                seconds.append(time.perf_counter() - start)
+                assert answer == get_task(name).answer(text), (name, text, answer)
+            out[name] = summary_ms(seconds)
+        c.predict(PROMPT, 0.8, 0, 1.0, 8, 0, api_name="/shakespeare")  # warm-up
+        runs, first, updates = [], [], []
+        for seed in range(3):
+            start = time.perf_counter()
+            job = c.submit(PROMPT, 0.8, 0, 1.0, length, seed, api_name="/shakespeare")
+            seen = 0
+            for i, _ in enumerate(job):
+                if i == 0:
+                    first.append(time.perf_counter() - start)
+                seen += 1
+            text = job.result()
+            runs.append((len(text) - len(PROMPT)) / (time.perf_counter() - start))
+            updates.append(seen)
+        out["shakespeare_chars_per_s"] = statistics.median(runs)
+        out["shakespeare_first_update_ms"] = 1000 * statistics.median(first)
+        out["shakespeare_updates"] = statistics.median(updates)
+    finally:
+        c.close()
+    return out
+
+
+def concurrent_clients(url: str, inputs: dict[str, list[str]], n: int) -> dict[str, Any]:
+    """``n`` clients, one request each, all sent at the same moment."""
+    requests = [
+        (TASKS[i % 3], inputs[TASKS[i % 3]][i // 3 % len(inputs[TASKS[i % 3]])]) for i in range(n)
+    ]
+    clients = [client(url, workers=2) for _ in range(n)]
+    barrier = threading.Barrier(n)
+
+    def one(i: int) -> tuple[float, bool]:
+        name, text = requests[i]
+        barrier.wait()
+        start = time.perf_counter()
+        answer, _ = clients[i].predict(text, api_name=f"/{name}")
+        return time.perf_counter() - start, answer == get_task(name).answer(text)
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(n) as pool:
+            start = time.perf_counter()
+            results = list(pool.map(one, range(n)))
+            wall = time.perf_counter() - start
+    finally:
+        for c in clients:
+            c.close()
+    return {
+        "clients": n,
+        "answered": len(results),
+        "right": sum(ok for _, ok in results),
+        "wall_s": wall,
+        **summary_ms([s for s, _ in results]),
+        "p50_ms": 1000 * percentile([s for s, _ in results], 50),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inputs", type=int, default=50, help="held-out inputs per task")
+    parser.add_argument("--length", type=int, default=500, help="Shakespeare characters")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--out", type=Path, default=RESULTS / "demos.json")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # as the server: the other core is the server's
+    inputs = {name: get_task(name).held_out(args.inputs) for name in TASKS}
+    load = [os.getloadavg()[0]]
+    in_process = server_side(inputs, args.length)
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url = start_server(Path(tmp) / "server.log")
+        try:
+            load.append(os.getloadavg()[0])
+            trips = round_trip(url, inputs, args.length)
+            load.append(os.getloadavg()[0])
+            crowd = concurrent_clients(url, inputs, args.clients)
+            load.append(os.getloadavg()[0])
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    result = {
+        "benchmark": "demos",
+        "inputs_per_task": args.inputs,
+        "shakespeare_length": args.length,
+        "goals": {"server_median_ms": 200, "shakespeare_chars_per_s": 100},
+        "server_side": in_process,
+        "round_trip": trips,
+        "concurrent": crowd,
+        "load_average_1min": load,
+        "torch": torch.__version__,
+        "annotated": annotated.__version__,
+        "machine": platform.processor() or platform.machine(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    print(f"Demos on the shipped models ({args.inputs} held-out inputs per task, one torch thread)")
+    print(
+        f"{'answer (text only)':<22} {'server median':>13} {'p95':>7} {'round trip':>10} {'p95':>7}"
+    )
+    for name in TASKS:
+        s, r = in_process[name], trips[name]
+        print(
+            f"{'/' + name:<22} {s['median_ms']:>10.1f} ms {s['p95_ms']:>7.1f} "
+            f"{r['median_ms']:>7.1f} ms {r['p95_ms']:>7.1f}"
+        )
+    print(
+        f"{'/shakespeare chars/s':<22} {in_process['shakespeare_chars_per_s']:>13.0f} "
+        f"{'':>7} {trips['shakespeare_chars_per_s']:>10.0f}   (goal >= 100; first update "
+        f"{trips['shakespeare_first_update_ms']:.0f} ms)"
+    )
+    print(
+        f"{crowd['clients']} concurrent clients: {crowd['answered']} answered, {crowd['right']} right, "
+        f"p50 {crowd['p50_ms']:.0f} ms, p95 {crowd['p95_ms']:.0f} ms, max {crowd['max_ms']:.0f} ms "
+        f"(wall {crowd['wall_s']:.1f} s)"
+    )
+    print(f"load average (1 min) during the runs: {', '.join(f'{x:.1f}' for x in load)}")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""The app's API through ``gradio_client``, against the shipped models.
+
+Each endpoint answers right on held-out inputs; every bad input is an error with a clear
+message and the next good request still works; 50 requests at once are all answered.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import time
+from typing import Any
+
+import pytest
+
+from annotated import get_task
+from tests.demos.conftest import GRADIO_WARNINGS
+
+pytestmark = [pytest.mark.demos, *(pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS)]
+
+SAMPLE = 12  # held-out inputs per task
+ENDPOINTS = ("/copy", "/sort", "/add", "/shakespeare")
+
+
+def samples(name: str) -> list[str]:
+    """Held-out inputs (never trained on), then the edge cases of the grammar."""
+    edges = {
+        "copy": ["0", "0 1 2 3 4 5 6 7 8 9"],
+        "sort": ["0", "9 8 7 6 5 4 3 2 1 0"],
+        "add": ["0+0", "999+999"],
+    }
+    return get_task(name).held_out(SAMPLE) + edges[name]
+
+
+def test_endpoints_take_the_text_first_and_default_the_rest(client: Any) -> None:
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for name in ENDPOINTS:
+        params = api[name]["parameters"]
+        assert params[0]["parameter_name"] in ("text", "prompt"), (name, params[0])
+        assert all(p["parameter_has_default"] for p in params[1:]), (name, params)
+
+
+@pytest.mark.parametrize("name", ["copy", "sort", "add"])
+def test_task_answers(client: Any, name: str) -> None:
+    task = get_task(name)
+    wrong = []
+    for text in samples(name):
+        answer, verdict = client.predict(text, api_name=f"/{name}")
+        expected = task.answer(text)
+        assert verdict == ("right" if answer == expected else f"wrong: expected {expected}")
+        if answer != expected:
+            wrong.append((text, answer, expected))
+    assert not wrong, f"{name}: wrong answers {wrong}"
+
+
+@pytest.mark.parametrize("name", ["copy", "sort", "add"])
+def test_beam_search_answers(client: Any, name: str) -> None:
+    text = samples(name)[0]
+    answer, _ = client.predict(text, 4, api_name=f"/{name}")
+    assert answer == get_task(name).answer(text)
+
+
+@pytest.mark.parametrize("name", ["copy", "sort", "add"])
+def test_attention_png(client: Any, name: str) -> None:
+    image, download = client.predict(samples(name)[0], 1, 1, 2, api_name=f"/{name}_attention")
+    assert image["path"].endswith(".png") and image["path"] == download["path"]
+    assert image["url"].startswith("http://127.0.0.1:")
+
+
+def test_shakespeare_is_reproducible_and_capped_at_length(client: Any) -> None:
+    prompt = "ROMEO:\n"
+    text = client.predict(prompt, 0.8, 0, 1.0, 50, 7, api_name="/shakespeare")
+    assert text.startswith(prompt) and len(text) == len(prompt) + 50
+    assert client.predict(prompt, 0.8, 0, 1.0, 50, 7, api_name="/shakespeare") == text
+    default = client.predict(prompt, api_name="/shakespeare")
+    assert default.startswith(prompt) and len(default) > len(prompt)
+
+
+def test_shakespeare_streams(client: Any) -> None:
+    job = client.submit("KING LEAR:\n", 1.0, 0, 1.0, 400, 0, api_name="/shakespeare")
+    updates = list(job)  # every intermediate text, as the page sees them
+    assert len(updates) >= 3, f"{len(updates)} updates for 400 characters"
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in itertools.pairwise(updates))
+    assert updates[-1] == job.result() and len(updates[-1]) == len("KING LEAR:\n") + 400
+
+
+def test_shakespeare_inspect(client: Any) -> None:
+    text = client.predict("ROMEO:\n", 0.8, 40, 0.9, 30, 1, api_name="/shakespeare")
+    probs, attention = client.predict(
+        "ROMEO:\n", text, 5, 0.8, 40, 0.9, api_name="/shakespeare_inspect"
+    )
+    assert probs["path"].endswith(".png") and attention["path"].endswith(".png")
+
+
+# the good request that follows a bad one, per endpoint family
+GOOD = {
+    "/copy": ("/copy", "3 1 2"),
+    "/sort": ("/sort", "3 1 2"),
+    "/add": ("/add", "12+30"),
+    "/shakespeare": ("/shakespeare", "ROMEO:"),
+}
+# (endpoint, arguments, a fragment the error message must contain)
+BAD = [
+    ("/copy", ("",), "empty"),
+    ("/copy", ("   ",), "empty"),
+    ("/copy", ("3 14",), "'14' is not a single digit"),
+    ("/copy", ("3 a",), "'a' is not a single digit"),
+    ("/copy", ("1 2 3 4 5 6 7 8 9 0 1",), "11 digits is too many"),
+    ("/sort", ("7" * 61,), "too long"),
+    ("/sort", ("3 1", 0), "minimum"),
+    ("/sort", ("3 1", 99), "maximum"),
+    ("/add", ("1000+1",), "1000 is out of range"),
+    ("/add", ("-1+2",), "is not a sum"),
+    ("/add", ("1+2+3",), "is not a sum"),
+    ("/add_attention", ("12+3", 1, 9, 1), "layer"),
+    ("/shakespeare", ("",), "empty"),
+    ("/shakespeare", ("ROMEO{}",), "not in the vocabulary"),
+    ("/shakespeare", ("x" * 501,), "too long"),
+    ("/shakespeare", ("ROMEO:", 0.8, 0, 1.0, 10**9), "maximum"),
+    ("/shakespeare", ("ROMEO:", 0.8, 0, 1.0, 0), "minimum"),
+    ("/shakespeare", ("ROMEO:", -1.0), "minimum"),
+    ("/shakespeare", ("ROMEO:", 0.8, 0, 0.0), "minimum"),
+    ("/shakespeare_inspect", ("ROMEO:", "JULIET:"), "Generate first"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "args", "message"), BAD, ids=[f"{b[0]}:{b[2]}" for b in BAD])
+def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(
+    client: Any, endpoint: str, args: tuple[Any, ...], message: str
+) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as error:
+        client.predict(*args, api_name=endpoint)
+    assert message in str(error.value), str(error.value)
+    follow_up, text = GOOD[endpoint.split("_")[0]]
+    result = client.predict(text, api_name=follow_up)
+    if follow_up == "/shakespeare":
+        assert result.startswith(text) and len(result) > len(text)
+    else:
+        assert result == (get_task(follow_up[1:]).answer(text), "right")
+
+
+def test_fifty_concurrent_requests_are_all_answered(app_url: str) -> None:
+    from gradio_client import Client
+
+    requests = [("/copy", t) for t in samples("copy")] + [("/sort", t) for t in samples("sort")]
+    requests += [("/add", t) for t in samples("add")]
+    requests = (requests * 2)[:46] + [("/shakespeare", "ROMEO:\n")] * 4
+    client = Client(
+        app_url, verbose=False, download_files=False, analytics_enabled=False, max_workers=64
+    )
+    try:
+        start = time.perf_counter()
+        jobs = [
+            client.submit(t, 0.8, 0, 1.0, 40, i, api_name=e)
+            if e == "/shakespeare"
+            else client.submit(t, api_name=e)
+            for i, (e, t) in enumerate(requests)
+        ]
+        _done, pending = concurrent.futures.wait(jobs, timeout=300)
+        seconds = time.perf_counter() - start
+    finally:
+        client.close()
+    assert not pending, f"{len(pending)} of {len(jobs)} requests unanswered after {seconds:.0f} s"
+    for (endpoint, text), job in zip(requests, jobs, strict=True):
+        result = job.result()
+        if endpoint == "/shakespeare":
+            assert result.startswith(text) and len(result) == len(text) + 40
+        else:
+            assert result[0] == get_task(endpoint[1:]).answer(text), (endpoint, text, result)
