@@ -109,7 +109,7 @@ class Models:
                         torch.set_num_threads(self._threads)
                     try:
                         self._cache[name] = self._loader(name)
-                    except (OSError, ValueError) as error:  # CheckpointError is a ValueError
+                    except (ImportError, OSError, ValueError) as error:  # a CheckpointError too
                         raise gr.Error(f"The {name} model could not be loaded: {error}.") from None
         return self._cache[name]
 
