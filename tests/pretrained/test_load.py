@@ -1,0 +1,81 @@
+"""The shipped models load from the source tree, answer right, and their cards hold the truth."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import torch
+
+from annotated import predict
+from annotated.pretrained import NAMES, Pretrained, available, load, weights_path
+from annotated.pretrained.ship import ship
+from annotated.training.files import CheckpointError
+
+TASKS = ("copy", "sort", "add")
+SHIPPED = ("copy", "sort")  # every name of NAMES once its model is trained
+BUDGET = 15 * 2**20  # bytes, all shipped files together
+
+
+def test_every_model_is_shipped_and_within_budget() -> None:
+    assert available() == [n for n in NAMES if n in SHIPPED]
+    files = [p for n in SHIPPED for p in (weights_path(n), weights_path(n).with_suffix(".json"))]
+    assert sum(p.stat().st_size for p in files) <= BUDGET
+
+
+@pytest.mark.parametrize("name", [n for n in TASKS if n in SHIPPED])
+def test_task_models_answer_held_out_inputs(name: str) -> None:
+    shipped = load(name)
+    assert isinstance(shipped, Pretrained) and not shipped.model.training
+    card, task = shipped.card, shipped.task
+    # the card's figure was measured on 1,000 held-out test inputs of this very model
+    assert card["metrics"]["test_examples"] == 1000
+    assert card["metrics"]["test_exact_match"] >= (1.0 if name == "copy" else 0.99)
+    # re-measure on the first 300 of them
+    texts = task.held_out(300, "test")
+    answers = predict(shipped.model, task, texts)
+    right = sum(a == task.answer(t) for a, t in zip(answers, texts, strict=True)) / len(texts)
+    assert right >= (1.0 if name == "copy" else 0.98)
+    assert card["command"].startswith(f"annotated train {name} ")
+    assert not {"--steps", "--lr", "--batch-size", "--N", "--d-model"} & set(
+        card["command"].split()
+    )
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_cards_checksum_their_weights(name: str) -> None:
+    path = weights_path(name)
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["weights"] == {
+        "file": path.name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+
+
+def test_the_converter_has_the_precise_type() -> None:
+    copy = load("copy")
+    assert copy.task is copy.converter
+    with pytest.raises(TypeError, match=r"use \.task"):
+        _ = copy.tokenizer
+
+
+def test_unknown_names_and_broken_files_fail_clearly(tmp_path: object) -> None:
+    with pytest.raises(ValueError, match="no shipped model 'gpt5'"):
+        load("gpt5")
+
+
+def test_ship_copies_a_run_and_its_card(tmp_path: object) -> None:
+    from pathlib import Path
+
+    into = Path(str(tmp_path))
+    target = ship(weights_path("copy").parent / "copy.safetensors", "copy", into)
+    assert target.read_bytes() == weights_path("copy").read_bytes()
+    corrupt = into / "bad"
+    corrupt.mkdir()
+    (corrupt / "model.safetensors").write_bytes(target.read_bytes()[:-10])
+    (corrupt / "model.json").write_text(target.with_suffix(".json").read_text())
+    with pytest.raises(CheckpointError):
+        ship(corrupt, "copy", into / "x")
+    loaded = load("copy").model
+    assert all(torch.isfinite(p).all() for p in loaded.parameters())
