@@ -1,6 +1,7 @@
 """Sphinx extension for the annotated docs: pages that are read from, or run, the code.
 
-* ``package-code`` and ``exec-code`` (:mod:`.code`): the package's source, and executed output;
+* ``package-code``, ``module-doc`` and ``exec-code`` (:mod:`.code`): the package's source and
+  docstrings, and executed output;
 * ``model-diagram`` (:mod:`.diagram`): the architecture drawn from ``make_model``'s modules;
 * ``readme-commands`` and ``benchmark-results`` (:mod:`.pages`): README.md and results files;
 * every ``>>>`` example on a hand-written page runs while the page is read (:mod:`.pages`);
@@ -15,7 +16,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from .api_index import write_api_index
-from .code import ExecCode, PackageCode
+from .code import ExecCode, ModuleDoc, PackageCode
 from .diagram import ModelDiagram
 from .pages import BenchmarkResults, ReadmeCommands, check_page_doctests
 
@@ -26,6 +27,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives and the page doctest check."""
     app.add_directive("package-code", PackageCode)
     app.add_directive("exec-code", ExecCode)
+    app.add_directive("module-doc", ModuleDoc)
     app.add_directive("model-diagram", ModelDiagram)
     app.add_directive("readme-commands", ReadmeCommands)
     app.add_directive("benchmark-results", BenchmarkResults)

@@ -6,6 +6,10 @@
     ``:docstring:`` is given; ``:match: text`` shows only the lines containing ``text`` and
     fails the build when no line does, so a page that quotes a line notices when it changes.
 
+``module-doc``
+    The docstring of a package module, read from its file without importing it (for modules
+    whose imports need an optional extra, such as the demos' Gradio).
+
 ``exec-code``
     Runs its content as Python when the page is built and shows the code and what it
     printed. The pages of one document share a namespace. An exception fails the build.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib
+import importlib.util
 import inspect
 import io
 import textwrap
@@ -25,6 +30,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
 from sphinx.directives.code import container_wrapper
 from sphinx.util.docutils import SphinxDirective
 
@@ -160,6 +166,26 @@ class PackageCode(SphinxDirective):
             return [block]
         caption = self.options.get("caption") or f"{relative_name(path)} · {dotted.split('.')[-1]}"
         return [container_wrapper(self, block, caption)]
+
+
+class ModuleDoc(SphinxDirective):
+    """``.. module-doc:: annotated.demo`` (see the module docstring)."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        name = self.arguments[0]
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise self.error(f"module-doc: no module {name}")
+        path = Path(spec.origin)
+        self.env.note_dependency(str(path))
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        if not doc:
+            raise self.error(f"module-doc: {name} has no docstring")
+        container = nodes.container()
+        self.state.nested_parse(StringList(doc.splitlines(), source=str(path)), 0, container)
+        return container.children
 
 
 class ExecCode(SphinxDirective):
