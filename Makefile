@@ -12,5 +12,13 @@ check:  ## the fast lane only: pytest's default selection
 	scripts/setup.sh test,docs,demos
 	.venv/bin/python -m pytest -n 2
 
+docs:  ## build the site into docs/_build/html (gallery executed, warnings are errors)
+	scripts/setup.sh test,docs,demos
+	docs/build.sh
+
+bench:  ## every benchmark, into benchmarks/results.json
+	scripts/setup.sh test,docs,demos
+	.venv/bin/python benchmarks/run_all.py
+
 clean:
 	rm -rf .venv .tox build dist docs/_build docs/auto_examples docs/gen_modules artifacts runs

@@ -12,10 +12,10 @@ import argparse
 import sys
 from typing import NoReturn
 
-from annotated.cli import decode, demo, evaluate, shapes, space_export, train
+from annotated.cli import decode, demo, evaluate, generate, shapes, space_export, train
 from annotated.training.loop import NonFiniteLossError
 
-SUBCOMMANDS = (shapes, train, evaluate, decode, demo, space_export)
+SUBCOMMANDS = (shapes, train, evaluate, decode, generate, demo, space_export)
 
 
 class Parser(argparse.ArgumentParser):

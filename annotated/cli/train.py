@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from annotated.cli import train_shakespeare
 from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
 from annotated.tasks.registry import TASKS
 from annotated.tasks.trainer import run_task
@@ -52,13 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add the ``train`` subcommand."""
-    p = sub.add_parser(
-        "train",
-        help="train the encoder-decoder on a synthetic task",
-        description="Train on copy, sort or add. Every option defaults to the task's choice "
-        "(printed in the run's model.json), tuned to reach the target on a 2-core CPU.",
-    )
-    p.add_argument("task", choices=list(TASKS), help="the task")
+    p = argparse.ArgumentParser(add_help=False)  # the options of copy, sort and add
     model = p.add_argument_group("model (defaults: the task's size)")
     model.add_argument("--N", type=positive_int, help="layers in encoder and decoder")
     model.add_argument("--d-model", type=positive_int, help="model width d_model")
@@ -87,3 +82,19 @@ def register(sub: Any) -> None:
     run_group.add_argument("--resume", action="store_true", help="continue the run in --out")
     run_group.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
+    train = sub.add_parser(
+        "train",
+        help="train a model: copy, sort, add (encoder-decoder) or shakespeare (GPT)",
+        description="Train the encoder-decoder on a synthetic task, or a GPT on Shakespeare. "
+        "See annotated train TASK --help for each task's options.",
+    )
+    tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
+    for name in TASKS:
+        tasks.add_parser(
+            name,
+            parents=[p],
+            help=f"the encoder-decoder on the {name} task",
+            description=f"Train on {name}. Every option defaults to the task's choice (printed "
+            "in the run's model.json), tuned to reach the target on a 2-core CPU.",
+        )
+    train_shakespeare.register(tasks)

@@ -1,0 +1,97 @@
+"""``annotated generate RUN_DIR|CHECKPOINT --prompt ...``: stream text from a trained GPT.
+
+The prompt is printed, then every new character the moment it is sampled. ``shakespeare``
+(when no such path exists) names the shipped model. Sampling is seeded, so the same command
+prints the same text; ``--no-cache`` re-runs the whole window at every step instead of
+keeping keys and values (same text, slower: a check of the cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from annotated.cli.argtypes import fraction, non_negative_int, positive_int
+from annotated.decoding.generate import generate_stream
+from annotated.pretrained import NAMES, weights_path
+from annotated.tasks.language_model import load_language_model
+from annotated.training.device import pick_device
+
+MAX_NEW_TOKENS = 100_000  # beyond this a request is a typo, not a wish
+MAX_PROMPT = 100_000
+MAX_TEMPERATURE = 100.0
+
+
+def temperature(text: str) -> float:
+    """A number from 0 (greedy) to 100."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= MAX_TEMPERATURE:
+        raise argparse.ArgumentTypeError(
+            f"expected a temperature from 0 to {MAX_TEMPERATURE:g}, got {text!r}"
+        )
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, check the request, stream the text to standard output."""
+    if args.max_new_tokens > MAX_NEW_TOKENS:
+        raise ValueError(f"--max-new-tokens {args.max_new_tokens} is over {MAX_NEW_TOKENS}")
+    if not args.prompt:
+        raise ValueError("--prompt is empty: give at least one character")
+    if len(args.prompt) > MAX_PROMPT:
+        raise ValueError(f"--prompt has {len(args.prompt)} characters, over {MAX_PROMPT}")
+    if args.top_p == 0:
+        raise ValueError("--top-p must be above 0 (1 keeps every token)")
+    source = args.checkpoint
+    if not source.exists() and str(source) in NAMES:
+        source = weights_path(str(source))
+    device = pick_device(args.device)
+    model, tokenizer, _ = load_language_model(source, device)
+    prompt = tokenizer.encode_tensor(args.prompt)[None].to(device)  # (batch, seq) = (1, len)
+    generator = torch.Generator(device=device).manual_seed(args.seed)
+    out = sys.stdout
+    out.write(args.prompt)
+    out.flush()
+    stream = generate_stream(
+        model, prompt, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
+        top_p=args.top_p, generator=generator, use_cache=not args.no_cache,
+    )  # fmt: skip
+    for token in stream:  # (batch,) = (1,)
+        out.write(tokenizer.decode(token))
+        out.flush()
+    out.write("\n")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the ``generate`` subcommand."""
+    p = sub.add_parser(
+        "generate",
+        help="stream text from a trained GPT (e.g. the shipped shakespeare model)",
+        description="Sample text from a character-level GPT checkpoint, streamed as it comes.",
+    )
+    p.add_argument(
+        "checkpoint",
+        type=Path,
+        help="a run directory, its model.safetensors, or 'shakespeare' (the shipped model)",
+    )
+    p.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
+    p.add_argument(
+        "--max-new-tokens", type=non_negative_int, default=500, help="characters to add (500)"
+    )
+    p.add_argument(
+        "--temperature", type=temperature, default=0.8, help="0 = greedy, 1 = the model's (0.8)"
+    )
+    p.add_argument("--top-k", type=positive_int, help="sample from the k likeliest only")
+    p.add_argument("--top-p", type=fraction, help="sample from the nucleus of this mass")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (0)")
+    p.add_argument("--no-cache", action="store_true", help="no KV cache (slower, same text)")
+    p.add_argument("--device", default="cpu", help="cpu (default), auto, cuda or mps")
+    p.set_defaults(run=run)

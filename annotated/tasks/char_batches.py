@@ -1,0 +1,139 @@
+"""Language-model batches: random windows of a long text, and the next-character loss.
+
+A batch is :math:`B` windows of :math:`T + 1` consecutive tokens cut from the token stream
+:math:`d` at random offsets :math:`o_b`; the model reads the first :math:`T` and predicts the
+last :math:`T`, every position at once:
+
+.. math::
+
+    x_{b,t} = d_{o_b + t}, \\qquad y_{b,t} = d_{o_b + t + 1}, \\qquad
+    \\mathcal{L} = -\\sum_{b,t} \\log p_\\theta(y_{b,t} \\mid x_{b, \\le t})
+
+**Batches are indexed, not drawn from a running stream.** Micro-batch :math:`i` of a run with
+seed :math:`s` takes its offsets from a generator seeded with :math:`(s, i)`, so a resumed run
+needs only :math:`i` to see exactly the batches an uninterrupted run would have seen.
+
+**Data parallelism splits a global batch.** Under ``torchrun`` with :math:`W` ranks, micro-batch
+:math:`i` draws :math:`B W` offsets and rank :math:`r` takes rows :math:`[rB, (r+1)B)`; the
+:math:`W` ranks together train on exactly the batch one process with a per-step batch of
+:math:`BW` would (see :mod:`annotated.training.distributed`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class LMBatch:
+    """Inputs and next-token targets of a language-model micro-batch.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Input token ids ``(batch, seq)``.
+    y : torch.Tensor
+        Target token ids ``(batch, seq)``: ``x`` shifted left by one.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        """The number of windows (sequences)."""
+        return self.x.size(0)
+
+    def to(self, device: torch.device) -> LMBatch:
+        """The batch on ``device``."""
+        return LMBatch(self.x.to(device), self.y.to(device))
+
+
+def batch_seed(seed: int, index: int) -> int:
+    """The generator seed of micro-batch ``index`` of a run seeded ``seed``: :math:`2^{32}s + i`.
+
+    Examples
+    --------
+    >>> batch_seed(0, 7), batch_seed(1, 0)
+    (7, 4294967296)
+    """
+    if not (0 <= seed < 2**31 and 0 <= index < 2**32):
+        raise ValueError(f"need 0 <= seed < 2**31 and 0 <= index < 2**32, got {seed}, {index}")
+    return (seed << 32) | index
+
+
+def lm_batch(
+    data: torch.Tensor,
+    *,
+    seed: int,
+    index: int,
+    batch_size: int,
+    block_size: int,
+    rank: int = 0,
+    world_size: int = 1,
+) -> LMBatch:
+    """Micro-batch ``index``: ``batch_size`` random windows of ``data`` for rank ``rank``.
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        The token stream, integer ``(n,)`` with :math:`n > T`.
+    seed, index : int
+        The run's seed and the micro-batch's position in the run.
+    batch_size : int
+        :math:`B`, windows per rank.
+    block_size : int
+        :math:`T`, tokens per window.
+    rank, world_size : int
+        This rank's share of the global batch of :math:`BW` windows.
+
+    Returns
+    -------
+    LMBatch
+        ``x`` and ``y``, each ``(batch_size, block_size)``.
+
+    Examples
+    --------
+    >>> data = torch.arange(100)
+    >>> b = lm_batch(data, seed=0, index=3, batch_size=4, block_size=8)
+    >>> b.x.shape, torch.equal(b.y, b.x + 1)              # (batch, seq); y is x shifted
+    (torch.Size([4, 8]), True)
+    >>> halves = [lm_batch(data, seed=0, index=3, batch_size=2, block_size=8, rank=r,
+    ...                    world_size=2).x for r in (0, 1)]
+    >>> torch.equal(torch.cat(halves), b.x)               # two ranks split one batch
+    True
+    """
+    if data.dim() != 1 or data.numel() <= block_size:
+        raise ValueError(
+            f"need a (n,) token stream longer than block_size={block_size}, "
+            f"got shape {tuple(data.shape)}"
+        )
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank {rank} is not in [0, {world_size})")
+    g = torch.Generator().manual_seed(batch_seed(seed, index))
+    starts = torch.randint(data.numel() - block_size, (batch_size * world_size,), generator=g)
+    starts = starts[rank * batch_size : (rank + 1) * batch_size]  # (batch,)
+    windows = data[starts[:, None] + torch.arange(block_size + 1)]  # (batch, seq + 1)
+    return LMBatch(windows[:, :-1], windows[:, 1:])
+
+
+def lm_loss(model: nn.Module, batch: LMBatch) -> tuple[torch.Tensor, int]:
+    """The summed next-token cross-entropy of ``batch`` and its token count.
+
+    Summed rather than averaged so the training loop can divide by the tokens of all
+    accumulated micro-batches (:mod:`annotated.training.loop`).
+
+    Examples
+    --------
+    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> loss, n = lm_loss(model, lm_batch(torch.arange(50) % 10, seed=0, index=0,
+    ...                                   batch_size=3, block_size=8))
+    >>> n, bool(abs(loss.item() / n - np.log(10)) < 0.2)    # near uniform before training
+    (24, True)
+    """
+    logits = model(batch.x)  # (batch, seq, vocab)
+    loss = F.cross_entropy(logits.flatten(0, 1), batch.y.flatten(), reduction="sum")
+    return loss, batch.y.numel()

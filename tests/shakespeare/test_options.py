@@ -1,0 +1,43 @@
+"""The options of a Shakespeare run: validation, the model and schedule they describe."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotated.tasks.shakespeare_options import ShakespeareOptions
+
+
+def test_options_describe_the_model_and_the_schedule() -> None:
+    o = ShakespeareOptions(
+        n_layer=2, d_model=64, n_head=4, positions="alibi", max_steps=50, warmup=5
+    )
+    config = o.gpt_config(vocab_size=65)
+    assert (config.n_layer, config.d_model, config.positions, config.vocab_size) == (
+        2,
+        64,
+        "alibi",
+        65,
+    )
+    lr = o.schedule()
+    assert lr(5) == o.lr and lr(50) == pytest.approx(o.min_lr)
+    assert ShakespeareOptions.from_dict(o.to_dict()) == o
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"warmup": 10, "max_steps": 5}, "longer than --max-steps"),
+        ({"lr": 1e-4, "min_lr": 1e-3}, "above --lr"),
+        ({"d_model": 30, "n_head": 4}, "divisible by n_head"),
+        ({"norm": "batch"}, "norm"),
+        ({"beta2": 1.0}, "beta2"),
+    ],
+)
+def test_bad_options_fail_at_once(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ShakespeareOptions(**fields)  # type: ignore[arg-type]
+
+
+def test_unknown_option_names_are_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        ShakespeareOptions.from_dict({"n_embd": 128})
