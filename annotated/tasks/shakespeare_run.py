@@ -35,12 +35,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from annotated.decoding.generate import generate
-from annotated.decoding.inference import inference
 from annotated.decoding.perplexity import mean_cross_entropy
 from annotated.gpt import GPT
 from annotated.tasks.char_batches import LMBatch, lm_batch, lm_loss
 from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tasks.lm_evaluation import estimate_loss, sample_text
 from annotated.tasks.shakespeare import load_corpus, split_corpus
 from annotated.tasks.shakespeare_options import ShakespeareOptions
 from annotated.training.adamw import adamw
@@ -52,7 +51,6 @@ from annotated.training.plots import plot_run
 from annotated.training.progress import ProgressBar
 from annotated.training.resume import STATE, load_train_state, read_extra, save_train_state
 
-EVAL_INDEX = 2**31  # evaluation batches use indices no training run reaches
 SAMPLE_CHARS, FINAL_SAMPLE_CHARS = 200, 600
 
 
@@ -165,7 +163,10 @@ def run_shakespeare(
         m = unwrap(model)
         assert isinstance(m, GPT)
         losses = {
-            s: _estimate(m, d, options) for s, d in (("train", corpus.train), ("val", corpus.val))
+            s: estimate_loss(
+                m, d, options.eval_iters, options.batch_size, options.block_size, seed=options.seed
+            )
+            for s, d in (("train", corpus.train), ("val", corpus.val))
         }
         say(
             f"step {state.optimizer_steps}: train loss {losses['train']:.4f}, "
@@ -213,42 +214,6 @@ def run_shakespeare(
         plot_run(state.history, state.evals, out)
     ctx.barrier()
     return ShakespeareResult(state, metrics, out)
-
-
-def sample_text(model: GPT, tokenizer: CharTokenizer, n: int, *, seed: int = 0) -> str:
-    """``n`` characters sampled at temperature 1 after a newline, with a seeded generator.
-
-    The generator is the sample's own, so sampling in the middle of training leaves the
-    training's random stream (dropout) untouched.
-
-    Examples
-    --------
-    >>> tok = CharTokenizer.from_text("ab\\n")
-    >>> model = GPT(GPTConfig(vocab_size=3, block_size=8, n_layer=1, n_head=1, d_model=8))
-    >>> len(sample_text(model, tok, 20))
-    20
-    """
-    device = next(model.parameters()).device
-    start = "\n" if "\n" in tokenizer.index else tokenizer.chars[0]
-    prompt = tokenizer.encode_tensor(start)[None].to(device)  # (batch, seq) = (1, 1)
-    g = torch.Generator(device=device).manual_seed(seed)
-    tokens = generate(model, prompt, n, temperature=1.0, generator=g)  # (1, 1 + n)
-    return tokenizer.decode(tokens[0, 1:])
-
-
-def _estimate(model: nn.Module, data: torch.Tensor, options: ShakespeareOptions) -> float:
-    """Mean loss on ``eval_iters`` fixed batches of ``data`` (nanoGPT's ``estimate_loss``)."""
-    device = next(model.parameters()).device
-    total = 0.0
-    with inference(model):
-        for j in range(options.eval_iters):
-            batch = lm_batch(
-                data, seed=options.seed, index=EVAL_INDEX + j, batch_size=options.batch_size,
-                block_size=min(options.block_size, data.numel() - 1),
-            ).to(device)  # fmt: skip
-            loss, n = lm_loss(model, batch)
-            total += float(loss) / n
-    return total / options.eval_iters
 
 
 def _final_metrics(
