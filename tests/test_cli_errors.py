@@ -150,3 +150,15 @@ def test_eval_and_decode_print_results(run_dir: Path, capsys: pytest.CaptureFixt
     assert main(["decode", str(run_dir / "model.json"), "3 1 4", "--beam", "2"]) == 0
     answer = capsys.readouterr().out.strip()
     assert all(part in "0123456789" for part in answer.split())
+
+
+def test_a_diverging_run_stops_with_one_line_and_keeps_its_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    argv = ["train", "sort", *TINY, "--steps", "30", "--lr", "1e30", "--checkpoint-every", "1"]
+    assert main([*argv, "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "loss is nan at optimizer step" in err
+    assert f"the checkpoint of step 1 is kept in {out}" in err
+    assert main(["eval", str(out), "--examples", "3"]) == 0  # the kept checkpoint loads

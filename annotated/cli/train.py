@@ -10,6 +10,7 @@ from typing import Any
 
 from annotated.cli import train_shakespeare
 from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
+from annotated.config import CHOICES
 from annotated.tasks.registry import TASKS
 from annotated.tasks.trainer import run_task
 
@@ -17,7 +18,7 @@ from annotated.tasks.trainer import run_task
 OPTIONS = (
     "N", "d_model", "d_ff", "h", "dropout", "steps", "batch_size", "lr", "warmup", "accumulate",
     "clip_norm", "smoothing", "eval_every", "stop_at", "checkpoint_every", "seed", "val_examples",
-    "test_examples",
+    "test_examples", "positions",
 )  # fmt: skip
 
 
@@ -60,6 +61,7 @@ def register(sub: Any) -> None:
     model.add_argument("--d-ff", type=positive_int, help="feed-forward width d_ff")
     model.add_argument("--h", type=positive_int, help="attention heads")
     model.add_argument("--dropout", type=fraction, help="dropout P_drop")
+    model.add_argument("--positions", choices=CHOICES["positions"], help="position scheme")
     opt = p.add_argument_group("optimisation (defaults: the task's)")
     opt.add_argument("--steps", type=positive_int, help="optimizer steps at most")
     opt.add_argument("--batch-size", type=positive_int, help="sequences per micro-batch")

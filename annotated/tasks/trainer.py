@@ -28,7 +28,7 @@ import json
 import math
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from functools import partial
 from itertools import count
 from pathlib import Path
@@ -40,12 +40,14 @@ from torch import nn
 from annotated.model import EncoderDecoder
 from annotated.tasks.base import Task
 from annotated.tasks.metric import exact_match
+from annotated.tasks.options import RunOptions
 from annotated.tasks.registry import get_task
 from annotated.training import (
     Batch,
     LabelSmoothing,
     LoopOptions,
     LossCompute,
+    NonFiniteLossError,
     ProgressBar,
     TrainState,
     load_train_state,
@@ -62,58 +64,6 @@ from annotated.training.resume import STATE, read_extra
 
 QUICK_EVAL = 200  # validation inputs decoded first; all of them only if these reach the target
 PATIENCE = 2  # evaluations in a row that must reach the target before stopping
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Everything that determines a task run (see ``annotated train --help``)."""
-
-    task: str
-    seed: int
-    steps: int
-    batch_size: int
-    lr: float
-    warmup: int
-    accumulate: int
-    clip_norm: float | None
-    smoothing: float
-    eval_every: int
-    stop_at: float
-    checkpoint_every: int
-    val_examples: int
-    test_examples: int
-    N: int
-    d_model: int
-    d_ff: int
-    h: int
-    dropout: float
-    positions: str
-
-    @classmethod
-    def for_task(cls, task: str, **overrides: Any) -> RunOptions:
-        """The task's defaults with ``overrides`` applied.
-
-        Examples
-        --------
-        >>> RunOptions.for_task("copy", seed=3).seed
-        3
-        """
-        t = get_task(task)
-        values: dict[str, Any] = {"seed": 0, "accumulate": 1, "clip_norm": 1.0}
-        values |= {"positions": "sinusoidal"}
-        values |= {"val_examples": 1000, "test_examples": 1000}
-        values |= asdict(t.defaults) | t.model_size | overrides
-        values.setdefault("checkpoint_every", values["eval_every"])
-        if "warmup" not in overrides:  # a shorter run than the default warms up for less
-            values["warmup"] = min(values["warmup"], values["steps"])
-        if values["warmup"] > values["steps"]:
-            raise ValueError(
-                f"--warmup {values['warmup']} is longer than --steps {values['steps']}"
-            )
-        unknown = sorted(set(values) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"unknown run options: {unknown}")
-        return cls(task=task, **values)
 
 
 @dataclass(frozen=True)
@@ -176,7 +126,10 @@ def run_task(
     started = time.perf_counter()
     val = task.held_out(options.val_examples, "val")
 
+    saved: list[int] = []  # the optimizer step of the last checkpoint written
+
     def save(state: TrainState) -> None:
+        saved.append(state.optimizer_steps)
         save_train_state(out / STATE, model, optimizer, state, {"options": asdict(options)})
         _save_card(
             out, model, task, options, state, dict(state.evals[-1] if state.evals else {}), command
@@ -203,12 +156,43 @@ def run_task(
     )
     criterion = LabelSmoothing(len(task.vocab), task.vocab.pad, options.smoothing)
     device_ = next(model.parameters()).device
-    state = train(
-        model, partial(_batches, task, options, device_), LossCompute(criterion), optimizer,
-        schedule, loop, state=state, evaluate=partial(_evaluate, task, val, options.stop_at),
-        should_stop=should_stop, save=save, on_step=bar,
-    )  # fmt: skip
-    bar.close()
+
+    def evaluate(model: EncoderDecoder, state: TrainState) -> dict[str, float]:
+        metrics = _evaluate(task, val, options.stop_at, model)
+        bar.write(
+            f"step {state.optimizer_steps}: validation exact match "
+            f"{100 * metrics['val_exact_match']:.1f}% ({metrics['val_examples']:.0f} inputs), "
+            f"perplexity {metrics['perplexity']:.3f}"
+        )
+        return metrics
+
+    try:
+        state = train(
+            model, partial(_batches, task, options, device_), LossCompute(criterion), optimizer,
+            schedule, loop, state=state, evaluate=evaluate, should_stop=should_stop, save=save,
+            on_step=bar,
+        )  # fmt: skip
+    except NonFiniteLossError as error:
+        kept = (
+            f"the checkpoint of step {saved[-1]} is kept" if saved else "no checkpoint was written"
+        )
+        raise NonFiniteLossError(f"{error}; training stopped, {kept} in {out}") from None
+    finally:
+        bar.close()
+    metrics = _finish(out, model, task, options, state, command, started)
+    return RunResult(state, metrics, out)
+
+
+def _finish(
+    out: Path,
+    model: EncoderDecoder,
+    task: Task,
+    options: RunOptions,
+    state: TrainState,
+    command: str,
+    started: float,
+) -> dict[str, Any]:
+    """Test exact match, the final card, ``metrics.json`` and the plots."""
     test = task.held_out(options.test_examples, "test")
     metrics = {
         **(state.evals[-1] if state.evals else {}),
@@ -222,7 +206,7 @@ def run_task(
     record = {"metrics": metrics, "history": state.history, "evals": state.evals}
     atomic_write(out / "metrics.json", json.dumps(record, indent=1).encode())
     plot_run(state.history, state.evals, out)
-    return RunResult(state, metrics, out)
+    return metrics
 
 
 def _resumed_options(task_name: str, overrides: dict[str, Any], out: Path) -> RunOptions:
@@ -254,10 +238,9 @@ def _batches(task: Task, options: RunOptions, device: torch.device, start: int) 
 
 
 def _evaluate(
-    task: Task, val: list[str], stop_at: float, model: nn.Module, state: TrainState
+    task: Task, val: list[str], stop_at: float, model: EncoderDecoder
 ) -> dict[str, float]:
     """Validation exact match (a quick subset first) and teacher-forced perplexity."""
-    assert isinstance(model, EncoderDecoder)
     quick = val[:QUICK_EVAL]
     em = exact_match(model, task, quick)
     n = len(quick)

@@ -50,28 +50,35 @@ def plot_run(
     ['loss.png', 'perplexity.png', 'tokens_per_s.png', 'lr.png']
     """
     from matplotlib.figure import Figure  # imported here: only runs that plot pay for it
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     directory = Path(directory)
     steps = [r["step"] for r in history]
-    series = {
-        "loss": ("training loss per token", [r["loss"] for r in history]),
-        "perplexity": ("exp(training loss)", [math.exp(min(r["loss"], 50.0)) for r in history]),
-        "tokens_per_s": ("target tokens / s", [r["tokens_per_s"] for r in history]),
-        "lr": ("learning rate", [r["lr"] for r in history]),
+    series = {  # name: (axis label, curve label, values)
+        "loss": ("loss per target token", "training", [r["loss"] for r in history]),
+        "perplexity": (
+            "perplexity",
+            "exp(training loss)",
+            [math.exp(min(r["loss"], 50.0)) for r in history],
+        ),
+        "tokens_per_s": ("target tokens / s", "training", [r["tokens_per_s"] for r in history]),
+        "lr": ("learning rate", "schedule", [r["lr"] for r in history]),
     }
     paths = []
     for name in PLOTS:
-        label, values = series[name]
+        axis, label, values = series[name]
         fig = Figure(figsize=(6, 3.5), layout="constrained")
         ax = fig.add_subplot()
         ax.plot(steps, values, label=label, linewidth=1)
         held_out = [(e["step"], e["perplexity"]) for e in evals if "perplexity" in e]
         if name == "perplexity" and held_out:
             ax.plot(*zip(*held_out, strict=True), "o-", label="held-out perplexity")
-        if name in ("loss", "perplexity"):
+        if name in ("loss", "perplexity"):  # plain tick labels: mathtext ones cost a second
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("optimizer step")
-        ax.set_ylabel(label)
+        ax.set_ylabel(axis)
         ax.legend()
         ax.grid(alpha=0.3)
         path = directory / f"{name}.png"

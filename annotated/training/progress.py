@@ -38,8 +38,9 @@ class ProgressBar:
         )
 
     def write(self, message: str) -> None:
-        """Print a line above the bar."""
-        self.bar.write(message)
+        """Print a line above the bar (unless the bar is disabled)."""
+        if not self.bar.disable:
+            self.bar.write(message)
 
     def close(self) -> None:
         """Finish the bar."""
