@@ -47,6 +47,11 @@ CASES = {
     "text lr": (["train", "copy", "--lr", "fast"], "expected a positive number"),
     "infinite lr": (["train", "copy", "--lr", "inf"], "expected a positive number"),
     "dropout above 1": (["train", "copy", "--dropout", "1.5"], "from 0 to 1"),
+    "text dropout": (["train", "copy", "--dropout", "half"], "from 0 to 1"),
+    "text steps": (["train", "copy", "--steps", "many"], "expected a positive integer"),
+    "negative seed": (["train", "copy", "--seed", "-1"], "expected an integer >= 0"),
+    "text seed": (["train", "copy", "--seed", "x"], "expected an integer >= 0"),
+    "unknown positions": (["train", "copy", "--positions", "spiral"], "invalid choice"),
     "unknown option": (["train", "copy", "--colour", "red"], "unrecognized arguments"),
     "heads do not divide": (["train", "copy", *TINY, "--h", "3"], "must be divisible by h"),
     "warmup longer than run": (

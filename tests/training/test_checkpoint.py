@@ -216,3 +216,39 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(
     monkeypatch.undo()
     atomic_write(path, b"new")
     assert path.read_bytes() == b"new"
+
+
+def safetensors_bytes(header: dict, data: bytes = b"") -> bytes:
+    raw = json.dumps(header).encode()
+    return len(raw).to_bytes(8, "little") + raw + data
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"abc", "too short"),
+        ((2**40).to_bytes(8, "little") + b"{}", "corrupted header length"),
+        (
+            safetensors_bytes({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"x"),
+            "truncated",
+        ),
+        (
+            safetensors_bytes(
+                {"w": {"dtype": "Q99", "shape": [1], "data_offsets": [0, 4]}}, b"abcd"
+            ),
+            "corrupted",
+        ),
+        (safetensors_bytes({"w": {"shape": [1]}}, b"abcd"), "not valid"),
+        (safetensors_bytes([1, 2]), "not valid"),  # type: ignore[arg-type]
+    ],
+)
+def test_malformed_safetensors_files_are_named_and_explained(
+    tmp_path: Path, data: bytes, problem: str
+) -> None:
+    from annotated.training import read_safetensors
+
+    path = tmp_path / "x.safetensors"
+    path.write_bytes(data)
+    with pytest.raises(CheckpointError, match=problem) as error:
+        read_safetensors(path)
+    assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)

@@ -93,6 +93,41 @@ def test_a_train_state_of_another_model_is_refused(tmp_path: Path) -> None:
 
 
 STEPS = 80
+
+
+def test_non_tensor_optimizer_state_round_trips(tmp_path: Path) -> None:
+    model, opt = fresh()
+    model(*_example()).sum().backward()
+    opt.step()
+    opt.state[next(iter(model.parameters()))]["note"] = 3  # an optimizer may keep plain values
+    save_train_state(tmp_path / "s.safetensors", model, opt, TrainState(steps=1), {})
+    model2, opt2 = fresh()
+    load_train_state(tmp_path / "s.safetensors", model2, opt2)
+    assert opt2.state[next(iter(model2.parameters()))]["note"] == 3
+    other = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))])
+    with pytest.raises(CheckpointError, match="optimizer state does not fit"):
+        load_train_state(tmp_path / "s.safetensors", model2, other)
+
+
+def test_corrupted_train_state_metadata_is_refused(tmp_path: Path) -> None:
+    from annotated.training.files import save_safetensors
+
+    model, opt = fresh()
+    path = tmp_path / "s.safetensors"
+    save_safetensors(
+        path,
+        {"rng.torch": torch.get_rng_state()},
+        {"format": "annotated-train-state/1", "state": "{"},
+    )
+    with pytest.raises(CheckpointError, match="corrupted train-state metadata"):
+        load_train_state(path, model, opt)
+
+
+def _example() -> tuple[torch.Tensor, ...]:
+    batch = TASK.batch(0, 0, 2)
+    return batch.src, batch.tgt, batch.src_mask, batch.tgt_mask
+
+
 TRAIN = [
     "train",
     "sort",
