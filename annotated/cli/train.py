@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"exact match: {100 * m['test_exact_match']:.1f}% on {m['test_examples']} held-out test inputs"
     )
+    print(
+        f"trained {m['optimizer_steps']} optimizer steps ({m['train_tokens']:,} target tokens), "
+        f"{m['seconds_this_session']:.1f} s in this session"
+    )
     print(f"run directory: {result.directory} (model.safetensors, model.json, metrics.json, *.png)")
     return 0
 
