@@ -43,10 +43,16 @@ class RunOptions:
     def for_task(cls, task: str, **overrides: Any) -> RunOptions:
         """The task's defaults with ``overrides`` applied.
 
+        Without an explicit ``warmup``, a run of another length warms up for the same
+        fraction of its steps.
+
         Examples
         --------
         >>> RunOptions.for_task("copy", seed=3).seed
         3
+        >>> default, short = RunOptions.for_task("copy"), RunOptions.for_task("copy", steps=100)
+        >>> default.warmup / default.steps == short.warmup / short.steps
+        True
         """
         t = get_task(task)
         values: dict[str, Any] = {"seed": 0, "accumulate": 1, "clip_norm": 1.0}
@@ -54,8 +60,8 @@ class RunOptions:
         values |= {"val_examples": 1000, "test_examples": 1000}
         values |= asdict(t.defaults) | t.model_size | overrides
         values.setdefault("checkpoint_every", values["eval_every"])
-        if "warmup" not in overrides:  # a shorter run than the default warms up for less
-            values["warmup"] = min(values["warmup"], values["steps"])
+        if "warmup" not in overrides:  # warm up for the same fraction of a longer or shorter run
+            values["warmup"] = round(t.defaults.warmup * values["steps"] / t.defaults.steps)
         if values["warmup"] > values["steps"]:
             raise ValueError(
                 f"--warmup {values['warmup']} is longer than --steps {values['steps']}"
