@@ -81,13 +81,13 @@ class ShakespeareDemo:
 
     def encode_prompt(self, prompt: Any) -> tuple[LanguageModel, list[int]]:
         """The model and the prompt's tokens, or a :class:`gradio.Error` saying what is wrong."""
-        lm = self.models.language()
         if not isinstance(prompt, str) or not prompt:
             raise gr.Error("The prompt is empty: type the start of a speech, e.g. 'ROMEO:'.")
         if len(prompt) > MAX_PROMPT_CHARS:
             raise gr.Error(
                 f"The prompt is too long ({len(prompt)} characters; at most {MAX_PROMPT_CHARS})."
             )
+        lm = self.models.language()  # loaded only for a prompt worth encoding
         try:
             return lm, lm.tokenizer.encode(prompt)
         except ValueError as error:
@@ -124,10 +124,10 @@ class ShakespeareDemo:
         str
             The prompt and everything generated so far.
         """
-        lm, ids = self.encode_prompt(prompt)
         sampling = check_sampling(temperature, top_k, top_p)
         n = whole(length, "length", 1, MAX_LENGTH)
         generator = torch.Generator().manual_seed(whole(seed, "seed", 0, MAX_SEED))
+        lm, ids = self.encode_prompt(prompt)
         stream = generate_stream(
             lm.model, torch.tensor([ids]), n, **sampling._asdict(), generator=generator
         )
