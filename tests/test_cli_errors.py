@@ -152,7 +152,9 @@ def test_eval_and_decode_print_results(run_dir: Path, capsys: pytest.CaptureFixt
         == 0
     )
     assert "(val, beam 3)" in capsys.readouterr().out
-    assert main(["decode", str(run_dir / "model.json"), "3 1 4", "--beam", "2"]) == 0
+    assert (
+        main(["decode", str(run_dir / "model.json"), "3 1 4", "--beam", "2", "--alpha", "0.6"]) == 0
+    )
     answer = capsys.readouterr().out.strip()
     assert all(part in "0123456789" for part in answer.split())
 

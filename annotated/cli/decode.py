@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     """Load, decode ``args.text`` greedily or by beam search, print the answer."""
     model, task, _ = load_task_model(args.checkpoint, pick_device(args.device))
     task.parse(args.text)  # a malformed input fails before any decoding
-    print(predict(model, task, [args.text], beam=args.beam)[0])
+    print(predict(model, task, [args.text], beam=args.beam, alpha=args.alpha)[0])
     return 0
 
 
@@ -26,5 +26,6 @@ def register(sub: Any) -> None:
     p.add_argument("checkpoint", type=Path, help="a run directory or its model.safetensors")
     p.add_argument("text", help="the input, e.g. '3 1 4 1 5' or '123+456'")
     p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")
+    p.add_argument("--alpha", type=float, default=0.0, help="beam length penalty exponent (0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.set_defaults(run=run)

@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     """Load, decode the held-out inputs, print ``exact match: X%``."""
     model, task, _ = load_task_model(args.checkpoint, pick_device(args.device))
     texts = task.held_out(args.examples, args.split)
-    em = exact_match(model, task, texts, beam=args.beam)
+    em = exact_match(model, task, texts, beam=args.beam, alpha=args.alpha)
     how = "greedy" if args.beam == 1 else f"beam {args.beam}"
     print(
         f"exact match: {100 * em:.1f}% on {len(texts)} held-out {task.name} inputs ({args.split}, {how})"
@@ -31,5 +31,6 @@ def register(sub: Any) -> None:
     p.add_argument("--examples", type=positive_int, default=1000, help="held-out inputs (1000)")
     p.add_argument("--split", choices=("test", "val"), default="test", help="held-out split")
     p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")
+    p.add_argument("--alpha", type=float, default=0.0, help="beam length penalty exponent (0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.set_defaults(run=run)

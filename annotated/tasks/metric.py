@@ -24,9 +24,17 @@ from annotated.tasks.base import Task
 
 @torch.no_grad()
 def predict(
-    model: EncoderDecoder, task: Task, texts: Sequence[str], *, beam: int = 1, chunk: int = 500
+    model: EncoderDecoder,
+    task: Task,
+    texts: Sequence[str],
+    *,
+    beam: int = 1,
+    alpha: float = 0.0,
+    chunk: int = 500,
 ) -> list[str]:
     """The model's answers to ``texts``, greedy (``beam=1``) or by beam search.
+
+    ``alpha`` is the beam's length-penalty exponent (see :func:`~annotated.beam_search`).
 
     The model runs in eval mode (no dropout) and is put back in its previous mode after.
 
@@ -53,14 +61,27 @@ def predict(
             if beam == 1:
                 ys = greedy_decode(model, src, mask, max_len, v.start, v.end, v.pad)
             else:
-                ys = beam_search(model, src, mask, max_len, v.start, v.end, beam_size=beam).best
+                beams = beam_search(
+                    model,
+                    src,
+                    mask,
+                    max_len,
+                    v.start,
+                    v.end,
+                    beam_size=beam,
+                    alpha=alpha,
+                    pad=v.pad,
+                )
+                ys = beams.best
             answers += [task.render(v.decode(row)) for row in ys.tolist()]
     finally:
         model.train(was_training)
     return answers
 
 
-def exact_match(model: EncoderDecoder, task: Task, texts: Sequence[str], *, beam: int = 1) -> float:
+def exact_match(
+    model: EncoderDecoder, task: Task, texts: Sequence[str], *, beam: int = 1, alpha: float = 0.0
+) -> float:
     """The fraction of ``texts`` the model answers exactly right.
 
     Examples
@@ -72,6 +93,6 @@ def exact_match(model: EncoderDecoder, task: Task, texts: Sequence[str], *, beam
     """
     if not texts:
         raise ValueError("exact match needs at least one input")
-    answers = predict(model, task, texts, beam=beam)
+    answers = predict(model, task, texts, beam=beam, alpha=alpha)
     right = sum(a == task.answer(t) for a, t in zip(answers, texts, strict=True))
     return right / len(texts)
