@@ -1,0 +1,267 @@
+"""Every benchmark of the project, into one results file and one summary plot.
+
+Runs each ``bench_*.py`` script in turn (each writes ``benchmarks/results/<name>.json``),
+then merges them into ``benchmarks/results.json`` with the machine they ran on and a
+*headline* table: one row per figure the issues set a goal for, its value, the goal, and
+whether it was met. ``benchmarks/results/summary.png`` plots the headline as value / goal.
+
+Each figure is a ratio measured side by side in the same process where a reference exists
+(training steps, KV cache), or a median over repeated runs with its spread otherwise; the
+scripts record the load average beside their figures, since these machines are shared.
+
+Run: ``python benchmarks/run_all.py`` (all), ``--only kv_cache gpt_step`` (some), or
+``--collect`` (no runs: merge the per-script results already on disk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SUMMARY = HERE / "results.json"
+# script name -> its results file; the order runs the quick ones first
+SCRIPTS = {
+    "kv_cache": "kv_cache.json",
+    "gpt_step": "gpt_step.json",
+    "training": "training.json",
+    "shakespeare": "shakespeare.json",
+    "demos": "demos.json",
+}
+
+Row = dict[str, Any]
+
+
+def row(figure: str, value: float, goal: float, unit: str, higher_is_better: bool) -> Row:
+    """One headline figure; ``met`` compares it with its goal in the right direction."""
+    met = value >= goal if higher_is_better else value <= goal
+    return {
+        "figure": figure,
+        "value": value,
+        "goal": goal,
+        "unit": unit,
+        "higher_is_better": higher_is_better,
+        "met": met,
+    }
+
+
+def kv_cache(r: dict[str, Any]) -> list[Row]:
+    return [
+        row(
+            f"KV cache speed-up, {t} thread(s), identical tokens: {run['identical_tokens']}",
+            run["speedup"],
+            r["goal_speedup"],
+            "x",
+            True,
+        )
+        for t, run in r["by_threads"].items()
+    ]
+
+
+def gpt_step(r: dict[str, Any]) -> list[Row]:
+    return [
+        row(
+            f"GPT step / nn.TransformerEncoder step, {t} thread(s)",
+            run["ratio"],
+            r["goal_ratio"],
+            "ratio",
+            False,
+        )
+        for t, run in r["by_threads"].items()
+    ]
+
+
+def training(r: dict[str, Any]) -> list[Row]:
+    rows = [
+        row(
+            f"annotated train {task}: seconds to {100 * t['target_exact_match']:.0f}% "
+            f"(reached {100 * t['test_exact_match']:.1f}%)",
+            t["seconds"],
+            t["target_seconds"],
+            "s",
+            False,
+        )
+        for task, t in r.get("time_to_accuracy", {}).items()
+    ]
+    for size, s in r.get("step", {}).items():
+        rows += [
+            row(
+                f"encoder-decoder step / nn.Transformer step, {size}, {t} thread(s)",
+                run["ratio"],
+                1.1,
+                "ratio",
+                False,
+            )
+            for t, run in s["by_threads"].items()
+        ]
+    return rows
+
+
+def shakespeare(r: dict[str, Any]) -> list[Row]:
+    runs = r.get("runs", {})
+    rows = []
+    if "nanogpt" in runs:
+        rows.append(
+            row(
+                "nanoGPT CPU recipe, tiny Shakespeare val loss",
+                runs["nanogpt"]["val_loss"],
+                1.89,
+                "nats",
+                False,
+            )
+        )
+    modern = {name: run for name, run in runs.items() if name != "nanogpt"}
+    if modern:
+        name, best = min(modern.items(), key=lambda item: item[1]["val_loss"])
+        rows.append(
+            row(f"best modern recipe ({name}) val loss", best["val_loss"], 1.80, "nats", False)
+        )
+    return rows
+
+
+def demos(r: dict[str, Any]) -> list[Row]:
+    goals = r["goals"]
+    rows = [
+        row(
+            f"demo /{task} server-side median",
+            1e3 * s["median_seconds"],
+            goals["server_median_ms"],
+            "ms",
+            False,
+        )
+        for task, s in r["server_side"].get("tasks", {}).items()
+    ]
+    if "shakespeare" in r["server_side"]:
+        rows.append(
+            row(
+                "Shakespeare streaming",
+                r["server_side"]["shakespeare"]["chars_per_s"],
+                goals["shakespeare_chars_per_s"],
+                "chars/s",
+                True,
+            )
+        )
+    crowd = r["concurrent"]
+    rows.append(
+        row(
+            f"{crowd['clients']} concurrent clients answered",
+            crowd["answered"],
+            crowd["clients"],
+            "clients",
+            True,
+        )
+    )
+    return rows
+
+
+HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "kv_cache": kv_cache,
+    "gpt_step": gpt_step,
+    "training": training,
+    "shakespeare": shakespeare,
+    "demos": demos,
+}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.read_text().splitlines()
+            if line.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run(name: str) -> float:
+    """Run ``bench_<name>.py``; return its wall time. A failing script stops everything."""
+    start = time.perf_counter()
+    print(f"=== bench_{name}.py", flush=True)
+    subprocess.run([sys.executable, str(HERE / f"bench_{name}.py")], check=True)
+    return time.perf_counter() - start
+
+
+def collect(seconds: dict[str, float]) -> dict[str, Any]:
+    """Merge the per-script results into one document with its headline."""
+    benchmarks, headline = {}, []
+    for name, file in SCRIPTS.items():
+        path = RESULTS / file
+        if not path.is_file():
+            continue
+        data = json.loads(path.read_text())
+        benchmarks[name] = data
+        headline += [{"benchmark": name} | r for r in HEADLINES[name](data)]
+    return {
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "seconds": seconds,
+        "headline": headline,
+        "benchmarks": benchmarks,
+    }
+
+
+def plot(headline: list[Row], path: Path) -> None:
+    """Horizontal bars of value / goal: right of the line is better for 'higher' figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(headline) + 1.2))
+    ratios = [r["value"] / r["goal"] for r in headline]
+    colors = ["tab:green" if r["met"] else "tab:red" for r in headline]
+    labels = [
+        f"{r['figure']}  ({r['value']:.3g} {r['unit']}, goal {r['goal']:.3g})" for r in headline
+    ]
+    ax.barh(range(len(headline)), ratios, color=colors)
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_yticks(range(len(headline)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("value / goal (green: goal met)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=list(SCRIPTS), help="run these only")
+    parser.add_argument("--collect", action="store_true", help="run nothing; merge what exists")
+    args = parser.parse_args()
+    seconds = {} if args.collect else {name: run(name) for name in args.only or SCRIPTS}
+    summary = collect(seconds)
+    SUMMARY.write_text(json.dumps(summary, indent=1) + "\n")
+    plot(summary["headline"], RESULTS / "summary.png")
+    for r in summary["headline"]:
+        print(
+            f"{'met ' if r['met'] else 'MISS'} {r['value']:>10.3f} {r['unit']:<8} "
+            f"goal {r['goal']:<8.3g} {r['figure']}"
+        )
+    print(f"wrote {SUMMARY} and {RESULTS / 'summary.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
