@@ -112,6 +112,9 @@ def load(name: str, device: torch.device | str = "cpu") -> Pretrained:
     >>> sort = load("sort")
     >>> predict(sort.model, sort.task, ["3 1 4 1 5 9 2 6"])
     ['1 1 2 3 4 5 6 9']
+    >>> add = load("add")
+    >>> predict(add.model, add.task, ["123+456", "999+1"])
+    ['579', '1000']
     """
     path = weights_path(name)
     if name == "shakespeare":
