@@ -112,7 +112,7 @@ BAD = [
     ("/add", ("1000+1",), "1000 is out of range"),
     ("/add", ("-1+2",), "is not a sum"),
     ("/add", ("1+2+3",), "is not a sum"),
-    ("/add_attention", ("12+3", 1, 9, 1), "layer"),
+    ("/add_attention", ("12+3", 1, 9, 1), "not in the list of choices"),
     ("/shakespeare", ("",), "empty"),
     ("/shakespeare", ("ROMEO{}",), "not in the vocabulary"),
     ("/shakespeare", ("x" * 501,), "too long"),
