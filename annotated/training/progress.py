@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from tqdm import tqdm
@@ -12,7 +13,8 @@ from annotated.training.loop import TrainState
 class ProgressBar:
     """A ``tqdm`` bar to pass as the loop's ``on_step``; the figures are smoothed over steps.
 
-    The bar writes to standard error, so standard output keeps only results.
+    The bar and :meth:`write`'s lines go to standard error, so standard output keeps only
+    results.
 
     Examples
     --------
@@ -40,7 +42,7 @@ class ProgressBar:
     def write(self, message: str) -> None:
         """Print a line above the bar (unless the bar is disabled)."""
         if not self.bar.disable:
-            self.bar.write(message)
+            self.bar.write(message, file=sys.stderr)
 
     def close(self) -> None:
         """Finish the bar."""
