@@ -46,6 +46,7 @@ MAX_TEMPERATURE = 2.0
 MAX_TOP_K = 100  # k at or above the vocabulary size keeps every character
 STREAM_EVERY_S = 0.05  # at most 20 page updates a second, however fast the model writes
 TOP_CHARS = 15  # bars in the probability chart
+SHOWN_KEYS = 64  # characters on the attention map's axis
 EXAMPLES = ["ROMEO:\n", "To be, or not to be", "KING LEAR:\nBlow, winds", "First Citizen:\n"]
 
 
@@ -206,21 +207,29 @@ class ShakespeareDemo:
     @staticmethod
     def _attention_png(lm: LanguageModel, ids: list[int]) -> str:
         model = lm.model
-        window = ids[-model.config.block_size :]
+        window = ids[-model.config.block_size :]  # what the model conditions on
         with torch.no_grad(), record_attention(model):
             model(torch.tensor([window]))
         blocks = [cast(GPTBlock, b) for b in model.blocks]
         rows = torch.cat([recorded(b.self_attn)[0, :, -1] for b in blocks])  # (N * h, window)
+        shown = min(len(window), SHOWN_KEYS)  # the nearest keys; the weights are not rescaled
         heads = range(1, model.config.n_head + 1)
         labels = [
             f"L{layer} H{head}" for layer in range(1, len(model.blocks) + 1) for head in heads
         ]
-        chars = [lm.tokenizer.chars[i] for i in window]
+        chars = [lm.tokenizer.chars[i] for i in window[-shown:]]
         last = chars[-1].replace("\n", "⏎").replace(" ", "␣")
+        title = f"attention of the last character, {last!r}, to the last {shown} (itself included)"
+        if shown < len(window):
+            title += f" of the {len(window)} it sees"
         heatmap = Heatmap(
-            f"attention of the last character, {last!r}, to the last {len(window)} (itself included)",
-            rows.numpy(), labels, chars, "key (earlier characters)", "layer, head",
-        )  # fmt: skip
+            title,
+            rows[:, -shown:].numpy(),
+            labels,
+            chars,
+            "key (earlier characters)",
+            "layer, head",
+        )
         fig = heatmaps_figure([heatmap], cell=0.17)
         return str(save_png(fig, "shakespeare-attention"))
 

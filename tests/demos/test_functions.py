@@ -132,7 +132,13 @@ def test_bad_generation_options(models: Models, args: tuple[Any, ...], message: 
         list(ShakespeareDemo(models).generate(*args))
 
 
-def test_inspect_draws_the_distribution_and_the_attention(models: Models) -> None:
+@pytest.mark.parametrize("shown_keys", [8, 64])  # fewer, more than the block size (16)
+def test_inspect_draws_the_distribution_and_the_attention(
+    models: Models, shown_keys: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotated.demo import shakespeare_tab
+
+    monkeypatch.setattr(shakespeare_tab, "SHOWN_KEYS", shown_keys)
     demo = ShakespeareDemo(models)
     text = list(demo.generate("ROMEO:", 0.8, 0, 1.0, 30, 0))[-1]  # longer than block_size
     assert demo.steps("ROMEO:", text).maximum == 30
