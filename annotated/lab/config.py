@@ -1,0 +1,307 @@
+"""What a Lab run trains: one model, one task, one training recipe, checked before it starts.
+
+A :class:`LabConfig` names every choice a learner can flip -- the model's size and variant
+switches, the task, the training recipe -- and :meth:`LabConfig.problems` explains, in
+words, every combination that cannot be built, *before* any training starts. The task picks
+the family: copy, sorting and addition train the encoder-decoder
+(:class:`~annotated.TransformerConfig`), Shakespeare the decoder-only
+(:class:`~annotated.GPTConfig`). Both get :math:`d_{ff} = 4 d_{model}` and no dropout, so a
+comparison between two runs changes only what the learner changed.
+
+The head width is the constraint most choices run into:
+
+.. math::
+
+    d_k = \\frac{d_{model}}{h} \\in \\mathbb{N}, \\qquad
+    d_k \\equiv 0 \\pmod 2 \\text{ for RoPE (it rotates feature pairs)}, \\qquad
+    d_{model} \\equiv 0 \\pmod 2 \\text{ for sinusoids (a sine and a cosine per frequency)}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from annotated.config import CHOICES, TransformerConfig
+from annotated.gpt_config import GPTConfig
+from annotated.tasks.registry import TASKS, get_task
+
+LANGUAGE_TASK = "shakespeare"
+TASK_CHOICES = (*TASKS, LANGUAGE_TASK)
+SCHEDULES = ("constant", "warmup_cosine", "noam")
+FORMAT = "annotated-lab-config/1"
+
+# (low, high) of every numeric field: what the Lab's sliders allow, and the API checks
+LIMITS: dict[str, tuple[float, float]] = {
+    "n_layer": (1, 12),
+    "d_model": (64, 512),
+    "n_head": (2, 16),
+    "steps": (1, 5000),
+    "batch_size": (1, 256),
+    "seq_len": (8, 256),
+    "lr": (1e-5, 1.0),
+    "warmup": (0, 5000),
+    "seed": (0, 2**31 - 1),
+}
+WORDS = {
+    "n_layer": "depth (layers)",
+    "d_model": "width (d_model)",
+    "n_head": "heads",
+    "steps": "steps",
+    "batch_size": "batch size",
+    "seq_len": "sequence length",
+    "lr": "learning rate",
+    "warmup": "warmup steps",
+    "seed": "seed",
+}
+WHOLE = {"n_layer", "d_model", "n_head", "steps", "batch_size", "seq_len", "warmup", "seed"}
+
+
+class LabConfigError(ValueError):
+    """A configuration that cannot be trained; the message explains every problem found."""
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """One Lab run: the model, the task and the training recipe.
+
+    Parameters
+    ----------
+    task : {"copy", "sort", "add", "shakespeare"}
+        The synthetic tasks train an encoder-decoder; ``"shakespeare"`` trains a GPT on
+        characters.
+    n_layer : int
+        :math:`N`, layers (in the encoder and in the decoder for the tasks), 1--12.
+    d_model : int
+        :math:`d_{model}`, the width, 64--512; :math:`d_{ff} = 4 d_{model}`.
+    n_head : int
+        :math:`h`, attention heads, 2--16; must divide ``d_model``.
+    norm, layout, activation, positions : str
+        The variant switches of :class:`~annotated.TransformerConfig`.
+    tie_weights : bool
+        Share the token embedding with the output projection (the GPT's ``tie_weights``, the
+        encoder-decoder's ``share_embeddings``).
+    steps : int
+        Optimizer steps to train.
+    batch_size : int
+        Sequences per step.
+    seq_len : int
+        :math:`T`, characters per training window (Shakespeare only: each task's inputs set
+        their own lengths, 1 to 10 digits or two 3-digit numbers).
+    lr : float
+        Peak learning rate :math:`\\eta_{max}`.
+    schedule : {"constant", "warmup_cosine", "noam"}
+        How the rate moves: flat after warmup, a half cosine to :math:`\\eta_{max}/10`, or the
+        paper's inverse square root (scaled to peak at ``lr``).
+    warmup : int
+        Linear warmup steps (not longer than the run).
+    seed : int
+        Seeds the initial weights and the batches: the same config trains the same run.
+
+    Examples
+    --------
+    >>> config = LabConfig(task="copy", n_layer=1, d_model=64, n_head=2)
+    >>> config.family, config.problems()
+    ('encoder-decoder', [])
+    >>> bad = LabConfig(d_model=100, n_head=3)
+    >>> print(bad.problems()[0])
+    width 100 is not divisible by 3 heads: attention splits the width into h heads of d_k = d_model / h features each; try width 99 or 102
+    >>> LabConfig.from_dict(config.to_dict()) == config
+    True
+    """
+
+    task: str = LANGUAGE_TASK
+    n_layer: int = 2
+    d_model: int = 64
+    n_head: int = 4
+    norm: str = "layer"
+    layout: str = "pre"
+    activation: str = "gelu"
+    positions: str = "learned"
+    tie_weights: bool = True
+    steps: int = 200
+    batch_size: int = 16
+    seq_len: int = 64
+    lr: float = 3e-3
+    schedule: str = "warmup_cosine"
+    warmup: int = 20
+    seed: int = 0
+
+    @property
+    def family(self) -> str:
+        """``"gpt"`` for Shakespeare, ``"encoder-decoder"`` for the synthetic tasks."""
+        return "gpt" if self.task == LANGUAGE_TASK else "encoder-decoder"
+
+    @property
+    def d_k(self) -> int:
+        """The head width :math:`d_k = d_{model} / h` (rounded down)."""
+        return self.d_model // self.n_head
+
+    def problems(self) -> list[str]:
+        """Every reason this config cannot be trained, explained; empty when it can."""
+        out = [p for p in (_range_problem(self, name) for name in LIMITS) if p]
+        for name, allowed in (("task", TASK_CHOICES), ("schedule", SCHEDULES), *CHOICES.items()):
+            value = getattr(self, name)
+            if value not in allowed:
+                out.append(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        if not isinstance(self.tie_weights, bool):
+            out.append(f"tie_weights must be true or false; got {self.tie_weights!r}")
+        if out:  # the combinations below assume every field is in range
+            return out
+        if self.d_model % self.n_head:
+            low = self.d_model - self.d_model % self.n_head
+            high = low + self.n_head
+            near = f"width {low} or {high}" if low >= LIMITS["d_model"][0] else f"width {high}"
+            out.append(
+                f"width {self.d_model} is not divisible by {self.n_head} heads: attention splits "
+                f"the width into h heads of d_k = d_model / h features each; try {near}"
+            )
+        elif self.positions == "rope" and self.d_k % 2:
+            out.append(
+                f"RoPE rotates pairs of features, so each head's width d_k = d_model / h must be "
+                f"even; {self.d_model} / {self.n_head} = {self.d_k} is odd. Change the heads or "
+                "the width, or pick another position scheme"
+            )
+        if self.positions == "sinusoidal" and self.d_model % 2:
+            out.append(
+                f"sinusoidal positions pair a sine with a cosine at each frequency, so the width "
+                f"must be even; got {self.d_model}"
+            )
+        if self.warmup > self.steps:
+            out.append(
+                f"warmup ({self.warmup} steps) is longer than the run ({self.steps} steps): the "
+                "rate would never reach its peak"
+            )
+        return out
+
+    def check(self) -> LabConfig:
+        """This config, or a :class:`LabConfigError` listing every problem.
+
+        Examples
+        --------
+        >>> LabConfig(d_model=72, n_head=8, positions="rope").check()
+        Traceback (most recent call last):
+        ...
+        annotated.lab.config.LabConfigError: RoPE rotates pairs of features, ...
+        """
+        found = self.problems()
+        if found:
+            raise LabConfigError("; ".join(found))
+        return self
+
+    def model_config(self, vocab_size: int) -> TransformerConfig | GPTConfig:
+        """The model's own config for a vocabulary of ``vocab_size`` tokens (checked first).
+
+        Examples
+        --------
+        >>> LabConfig(task="sort").model_config(13).N
+        2
+        >>> LabConfig(seq_len=32).model_config(65).block_size
+        32
+        """
+        self.check()
+        switches = {k: getattr(self, k) for k in ("norm", "layout", "activation", "positions")}
+        if self.family == "gpt":
+            return GPTConfig(
+                vocab_size,
+                block_size=self.seq_len,
+                n_layer=self.n_layer,
+                n_head=self.n_head,
+                d_model=self.d_model,
+                dropout=0.0,
+                bias=False,
+                tie_weights=self.tie_weights,
+                **switches,
+            )
+        task = get_task(self.task)
+        return task.config(
+            N=self.n_layer,
+            d_model=self.d_model,
+            d_ff=4 * self.d_model,
+            h=self.n_head,
+            dropout=0.0,
+            share_embeddings=self.tie_weights,
+            **switches,
+        )
+
+    def trained_length(self) -> int:
+        """The longest sequence a self-attention layer sees in training.
+
+        Examples
+        --------
+        >>> LabConfig(seq_len=48).trained_length(), LabConfig(task="copy").trained_length()
+        (48, 11)
+        """
+        if self.family == "gpt":
+            return self.seq_len
+        task = get_task(self.task)
+        return max(task.max_src_len + 1, task.max_tgt_len + 1)  # with </s>; with <s>
+
+    def label(self) -> str:
+        """A short description for legends: family, size and the switches.
+
+        Examples
+        --------
+        >>> LabConfig().label()
+        'shakespeare N2 d64 h4 layer/pre gelu learned tied'
+        """
+        tied = "tied" if self.tie_weights else "untied"
+        return (
+            f"{self.task} N{self.n_layer} d{self.d_model} h{self.n_head} "
+            f"{self.norm}/{self.layout} {self.activation} {self.positions} {tied}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LabConfig:
+        """Rebuild a config from :meth:`to_dict`'s output; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise LabConfigError(f"unknown Lab config fields: {', '.join(unknown)}")
+        return replace(cls(), **values)
+
+    def to_json(self) -> str:
+        """The config as a JSON document tagged with its format."""
+        return json.dumps({"format": FORMAT, "config": self.to_dict()}, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> LabConfig:
+        """Read :meth:`to_json`'s output (or a bare config object); invalid text is explained.
+
+        Examples
+        --------
+        >>> LabConfig.from_json(LabConfig(seed=3).to_json()).seed
+        3
+        >>> LabConfig.from_json("[1, 2]")
+        Traceback (most recent call last):
+        ...
+        annotated.lab.config.LabConfigError: a Lab config is a JSON object, got list
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise LabConfigError(f"not JSON: {error}") from None
+        if isinstance(data, dict) and "config" in data:
+            if data.get("format") != FORMAT:
+                raise LabConfigError(f"unknown format {data.get('format')!r}; expected {FORMAT}")
+            data = data["config"]
+        if not isinstance(data, dict):
+            raise LabConfigError(f"a Lab config is a JSON object, got {type(data).__name__}")
+        return cls.from_dict(data)
+
+
+def _range_problem(config: LabConfig, name: str) -> str | None:
+    """Why field ``name`` is out of range or of the wrong kind, or ``None``."""
+    value = getattr(config, name)
+    low, high = LIMITS[name]
+    whole = name in WHOLE
+    numeric = isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    if numeric and (not whole or value == int(value)) and low <= value <= high:
+        return None
+    kind = "a whole number" if whole else "a number"
+    return f"{WORDS[name]} must be {kind} from {low:g} to {high:g}; got {value!r}"

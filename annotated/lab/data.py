@@ -1,0 +1,192 @@
+"""Where a Lab run's batches come from: a synthetic task, or windows of Shakespeare.
+
+Both sources give the same three things to :class:`~annotated.lab.LabRun`: training batch
+:math:`i` (a pure function of the seed and :math:`i`, so a run is reproducible), a fixed
+validation set, and the summed next-token loss with its token count,
+
+.. math::
+
+    \\mathcal{L} = -\\sum_{b,t} [y_{b,t} \\ne \\text{pad}]\\, \\log p_\\theta(y_{b,t} \\mid \\cdot),
+    \\qquad n = \\sum_{b,t} [y_{b,t} \\ne \\text{pad}],
+
+so the per-token loss :math:`\\mathcal{L}/n` of the two families lands on one axis. The
+tasks validate on their held-out inputs (never trained on); Shakespeare on fixed windows of
+the last 10% of the text.
+
+The encoded corpus is read once per process and shared, read-only, by every run: it is
+data, like the package's code, not anybody's session.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from annotated.lab.config import LabConfig
+from annotated.model import EncoderDecoder
+from annotated.tasks.base import Task
+from annotated.tasks.char_batches import LMBatch, lm_batch, lm_loss
+from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tasks.registry import get_task
+from annotated.tasks.shakespeare import load_corpus, split_corpus
+from annotated.training.batch import Batch
+
+VAL_SEQUENCES = 64  # sequences in the validation set: enough for a steady curve, fast to score
+VAL_INDEX = 2**31  # validation windows use batch indices no training run reaches
+VAL_SEED = 0  # ... and one seed, so every run validates on the same windows
+
+
+class LabData(Protocol):
+    """What a run needs of its data."""
+
+    tokens: list[str]  # every token's text, in index order
+
+    def train_batch(self, index: int) -> Any:
+        """Training batch ``index``."""
+        ...
+
+    def val_batches(self) -> list[Any]:
+        """The fixed validation batches."""
+        ...
+
+    def loss(self, model: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
+        """The summed loss of ``batch`` and its token count."""
+        ...
+
+
+def task_loss(model: EncoderDecoder, batch: Batch) -> tuple[torch.Tensor, int]:
+    """The summed cross-entropy of an encoder-decoder on ``batch`` and its token count.
+
+    Examples
+    --------
+    >>> task = get_task("copy")
+    >>> model = EncoderDecoder.from_config(task.config())
+    >>> loss, n = task_loss(model, task.batch(seed=0, index=0, batch_size=4))
+    >>> loss.shape, n == int((task.batch(0, 0, 4).tgt_y != 0).sum())
+    (torch.Size([]), True)
+    """
+    out = model(batch.src, batch.tgt, batch.src_mask, batch.tgt_mask)  # (batch, tgt_len, d_model)
+    logp = model.generator(out)  # (batch, tgt_len, vocab)
+    loss = F.nll_loss(
+        logp.flatten(0, 1), batch.tgt_y.flatten(), ignore_index=batch.pad, reduction="sum"
+    )
+    return loss, batch.ntokens
+
+
+class TaskData:
+    """Batches of a synthetic task (copy, sort, add) for an encoder-decoder.
+
+    Examples
+    --------
+    >>> data = TaskData(LabConfig(task="add", batch_size=8))
+    >>> data.train_batch(0).src.shape[0], len(data.tokens), data.tokens[-1]
+    (8, 14, '+')
+    """
+
+    def __init__(self, config: LabConfig) -> None:
+        self.task: Task = get_task(config.task)
+        self.seed, self.batch_size = config.seed, config.batch_size
+        self.tokens = list(self.task.vocab.tokens)
+
+    def train_batch(self, index: int) -> Batch:
+        """Training batch ``index``: ``(batch, src_len)`` sources, no held-out input."""
+        return self.task.batch(self.seed, index, self.batch_size)
+
+    def val_batches(self) -> list[Batch]:
+        """One batch of the task's held-out validation inputs."""
+        sources = [self.task.parse(text) for text in self.task.held_out(VAL_SEQUENCES, "val")]
+        v = self.task.vocab
+        return [Batch(self.task.source_tensor(sources), self.task.target_tensor(sources), v.pad)]
+
+    def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
+        """:func:`task_loss`."""
+        return task_loss(model, batch)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1)
+def shakespeare_tokens() -> tuple[CharTokenizer, torch.Tensor, torch.Tensor]:
+    """The default corpus's tokenizer and its training and validation tokens ``(n,)``.
+
+    Read and encoded once per process (about a second), then shared read-only.
+    """
+    text = load_corpus()
+    tokenizer = CharTokenizer.from_text(text)
+    train, val = split_corpus(text)
+    return tokenizer, encode_fast(tokenizer, train), encode_fast(tokenizer, val)
+
+
+def encode_fast(tokenizer: CharTokenizer, text: str) -> torch.Tensor:
+    """``tokenizer.encode(text)`` as a ``(seq,)`` tensor, by table look-up in NumPy.
+
+    A Python loop over five million characters takes seconds; a look-up table indexed by
+    code point takes milliseconds.
+
+    Examples
+    --------
+    >>> tok = CharTokenizer.from_text("to be, or not to be")
+    >>> encode_fast(tok, "not to be").tolist() == tok.encode("not to be")
+    True
+    """
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")  # one code point per char
+    table = np.full(max(ord(c) for c in tokenizer.chars) + 1, -1, dtype=np.int64)
+    table[[ord(c) for c in tokenizer.chars]] = np.arange(tokenizer.vocab_size)
+    if codes.size and (int(codes.max()) >= table.size or (table[codes] < 0).any()):
+        return tokenizer.encode_tensor(text)  # the tokenizer names the unknown characters
+    return torch.from_numpy(table[codes])
+
+
+class TextData:
+    """Random windows of Shakespeare for a GPT (:func:`~annotated.tasks.char_batches.lm_batch`).
+
+    Parameters
+    ----------
+    config : LabConfig
+        Its seed, batch size and sequence length.
+    corpus : tuple, optional
+        ``(tokenizer, train, val)``; by default :func:`shakespeare_tokens`.
+    """
+
+    def __init__(
+        self,
+        config: LabConfig,
+        corpus: tuple[CharTokenizer, torch.Tensor, torch.Tensor] | None = None,
+    ) -> None:
+        self.tokenizer, self.train, self.val = corpus or shakespeare_tokens()
+        self.seed, self.batch_size, self.seq_len = config.seed, config.batch_size, config.seq_len
+        self.tokens = list(self.tokenizer.chars)
+
+    def train_batch(self, index: int) -> LMBatch:
+        """Training batch ``index``: ``(batch, seq)`` windows and their next characters."""
+        return lm_batch(
+            self.train,
+            seed=self.seed,
+            index=index,
+            batch_size=self.batch_size,
+            block_size=self.seq_len,
+        )
+
+    def val_batches(self) -> list[LMBatch]:
+        """:data:`VAL_SEQUENCES` fixed windows of the validation text."""
+        return [
+            lm_batch(
+                self.val,
+                seed=VAL_SEED,
+                index=VAL_INDEX,
+                batch_size=VAL_SEQUENCES,
+                block_size=self.seq_len,
+            )
+        ]
+
+    def loss(self, model: nn.Module, batch: LMBatch) -> tuple[torch.Tensor, int]:
+        """:func:`~annotated.tasks.char_batches.lm_loss`."""
+        return lm_loss(model, batch)
+
+
+def make_data(config: LabConfig) -> TaskData | TextData:
+    """The data source of ``config``'s task."""
+    return TextData(config) if config.family == "gpt" else TaskData(config)

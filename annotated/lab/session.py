@@ -1,0 +1,131 @@
+"""One person's Lab: the runs they trained and kept, and which one is current.
+
+Every browser session of the app holds its own :class:`LabSession` (in a ``gr.State``),
+never a module-level one, so two people training at once see only their own runs. A session
+trains one run at a time -- the CPU is shared -- and keeps at most :data:`MAX_RUNS`, the
+oldest finished run making room for the newest:
+
+.. math::
+
+    |\\mathrm{runs}| \\le \\mathrm{MAX\\_RUNS}, \\qquad |\\{r : r \\text{ training}\\}| \\le 1 .
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotated.lab.config import LabConfig
+from annotated.lab.run import LabRun
+
+MAX_RUNS = 6
+
+
+class LabSession:
+    """The runs of one person, in the order they were started.
+
+    An empty session holds no thread and no lock, so a ``gr.State`` can copy it.
+
+    Examples
+    --------
+    >>> session = LabSession()
+    >>> run = session.train(LabConfig(task="copy", steps=3, batch_size=4, warmup=0))
+    >>> run.name, run.wait(60), session.names()
+    ('run 1', True, ['run 1'])
+    >>> session.table()[0][:3]
+    ['run 1', 'finished', 3]
+    """
+
+    def __init__(self) -> None:
+        self.runs: dict[str, LabRun] = {}
+        self.started = 0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LabSession:
+        """A new, empty session (a ``gr.State`` copies its initial value for each visitor)."""
+        if self.runs:
+            raise TypeError("a session with runs is not copied: it holds training threads")
+        return LabSession()
+
+    @property
+    def current(self) -> LabRun | None:
+        """The run started last, if any."""
+        return next(reversed(self.runs.values()), None)
+
+    def training(self) -> LabRun | None:
+        """The run that is training now, if any."""
+        return next((r for r in self.runs.values() if r.training), None)
+
+    def train(self, config: LabConfig, data: Any = None) -> LabRun:
+        """Build and start a run of ``config`` (checked first) named ``run <k>``.
+
+        Raises
+        ------
+        LabConfigError
+            ``config`` cannot be trained (the message says why).
+        RuntimeError
+            Another run of this session is still training.
+        """
+        busy = self.training()
+        if busy is not None:
+            raise RuntimeError(f"{busy.name} is still training: stop it first")
+        run = LabRun(config, name=f"run {self.started + 1}", data=data)
+        self.started += 1
+        self.runs[run.name] = run
+        while len(self.runs) > MAX_RUNS:  # forget the oldest run that is not training
+            oldest = next(n for n, r in self.runs.items() if not r.training)
+            del self.runs[oldest]
+        return run.start()
+
+    def get(self, name: str | None = None) -> LabRun:
+        """The run called ``name`` (default: the current one); a ``KeyError`` says what exists."""
+        run = self.current if not name else self.runs.get(name)
+        if run is None:
+            have = ", ".join(self.runs) or "none yet"
+            raise KeyError(
+                f"no run {name!r} in this session (runs: {have})"
+                if name
+                else "no run yet: press Train"
+            )
+        return run
+
+    def names(self) -> list[str]:
+        """The runs' names, oldest first."""
+        return list(self.runs)
+
+    def forget(self, name: str) -> None:
+        """Drop run ``name`` (stopping it first if it trains)."""
+        run = self.get(name)
+        run.stop()
+        del self.runs[name]
+
+    def stop(self) -> LabRun | None:
+        """Stop the run that is training, if any, and return it."""
+        run = self.training()
+        if run is not None:
+            run.stop()
+        return run
+
+    def close(self) -> None:
+        """Stop every run (the session is going away)."""
+        for run in self.runs.values():
+            run.stop()
+
+    def table(self, names: list[str] | None = None) -> list[list[Any]]:
+        """One row per run (``names``, or all): name, status, step, losses, speed, config."""
+        rows = []
+        for name in names if names is not None else self.names():
+            run = self.get(name)
+            s, c = run.summary(), run.config
+            rows.append([
+                name, s["status"], s["step"], s["train_loss"], s["val_loss"], s["tokens_per_s"],
+                run.parameters, c.task, c.n_layer, c.d_model, c.n_head, c.norm, c.layout,
+                c.activation, c.positions, c.tie_weights, c.batch_size, c.seq_len, c.lr,
+                c.schedule, c.warmup, c.seed,
+            ])  # fmt: skip
+        return rows
+
+
+TABLE_COLUMNS = [
+    "run", "status", "step", "train loss", "val loss", "tokens/s", "parameters", "task",
+    "depth", "width", "heads", "norm", "layout", "activation", "positions", "tied", "batch",
+    "seq len", "lr", "schedule", "warmup", "seed",
+]  # fmt: skip

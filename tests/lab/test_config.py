@@ -1,0 +1,110 @@
+"""LabConfig: impossible combinations are explained before training, and configs round-trip."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annotated import GPTConfig, TransformerConfig
+from annotated.lab import LabConfig, LabConfigError
+from annotated.lab.config import LIMITS
+
+BASE = LabConfig()
+
+
+@pytest.mark.parametrize(
+    ("changes", "explanation"),
+    [
+        ({"d_model": 100, "n_head": 3}, "width 100 is not divisible by 3 heads"),
+        ({"d_model": 100, "n_head": 3}, "try width 99 or 102"),
+        ({"d_model": 72, "n_head": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
+        ({"d_model": 72, "n_head": 8, "positions": "rope"}, "72 / 8 = 9 is odd"),
+        ({"d_model": 65, "n_head": 5, "positions": "sinusoidal"}, "sine with a cosine"),
+        ({"warmup": 300, "steps": 200}, "warmup (300 steps) is longer than the run (200 steps)"),
+        ({"n_layer": 0}, "depth (layers) must be a whole number from 1 to 12; got 0"),
+        ({"n_layer": 2.5}, "depth (layers) must be a whole number"),
+        ({"d_model": 1024}, "width (d_model) must be a whole number from 64 to 512"),
+        ({"n_head": 1}, "heads must be a whole number from 2 to 16"),
+        ({"lr": 0.0}, "learning rate must be a number from 1e-05 to 1"),
+        ({"lr": float("nan")}, "learning rate must be a number"),
+        ({"steps": True}, "steps must be a whole number"),
+        ({"task": "reverse"}, "task must be one of copy, sort, add, shakespeare; got 'reverse'"),
+        ({"norm": "batch"}, "norm must be one of layer, rms, none"),
+        ({"schedule": "linear"}, "schedule must be one of constant, warmup_cosine, noam"),
+        ({"tie_weights": "yes"}, "tie_weights must be true or false"),
+    ],
+)
+def test_problems_are_explained(changes: dict[str, object], explanation: str) -> None:
+    config = replace(BASE, **changes)
+    assert any(explanation in p for p in config.problems()), config.problems()
+    with pytest.raises(LabConfigError) as info:
+        config.check()
+    assert explanation in str(info.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    config = replace(BASE, n_layer=0, lr=5.0, task="reverse")
+    assert len(config.problems()) == 3
+
+
+def test_the_task_picks_the_family() -> None:
+    gpt = replace(BASE, task="shakespeare", tie_weights=False, positions="alibi")
+    model = gpt.model_config(65)
+    assert isinstance(model, GPTConfig)
+    assert (model.block_size, model.tie_weights, model.positions, model.d_ff) == (
+        64,
+        False,
+        "alibi",
+        256,
+    )
+    for task in ("copy", "sort", "add"):
+        enc_dec = replace(BASE, task=task, n_layer=3).model_config(13 if task != "add" else 14)
+        assert isinstance(enc_dec, TransformerConfig)
+        assert (enc_dec.N, enc_dec.d_ff, enc_dec.share_embeddings, enc_dec.dropout) == (
+            3,
+            256,
+            True,
+            0.0,
+        )
+
+
+# every config the sliders can produce either builds or explains itself
+WHOLE = {k: v for k, v in LIMITS.items() if k not in ("lr", "steps", "warmup", "seed")}
+
+
+@given(
+    d_model=st.integers(*map(int, WHOLE["d_model"])),
+    n_head=st.integers(*map(int, WHOLE["n_head"])),
+    positions=st.sampled_from(["sinusoidal", "learned", "rope", "alibi", "none"]),
+    task=st.sampled_from(["copy", "shakespeare"]),
+)
+def test_valid_configs_build_and_invalid_ones_say_why(
+    d_model: int, n_head: int, positions: str, task: str
+) -> None:
+    config = replace(BASE, d_model=d_model, n_head=n_head, positions=positions, task=task)
+    if config.problems():
+        with pytest.raises(LabConfigError):
+            config.model_config(13)
+    else:
+        config.model_config(13)  # the model's own config accepts it: no crash after our check
+
+
+def test_json_round_trip_and_bad_json() -> None:
+    config = replace(BASE, task="sort", positions="rope", lr=1e-3, seed=7)
+    assert LabConfig.from_json(config.to_json()) == config
+    assert LabConfig.from_json(json.dumps(config.to_dict())) == config  # a bare object too
+    with pytest.raises(LabConfigError, match="not JSON"):
+        LabConfig.from_json("{")
+    with pytest.raises(LabConfigError, match="unknown format"):
+        LabConfig.from_json(json.dumps({"format": "other/9", "config": {}}))
+    with pytest.raises(LabConfigError, match="unknown Lab config fields: dropout"):
+        LabConfig.from_json(json.dumps({"dropout": 0.1}))
+
+
+def test_trained_length() -> None:
+    assert replace(BASE, seq_len=128).trained_length() == 128
+    assert replace(BASE, task="add").trained_length() == 8  # 7 symbols and </s>

@@ -1,0 +1,125 @@
+"""LabRun: training reduces the loss, stopping keeps what was trained, runs are reproducible."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import pytest
+import torch
+
+from annotated.lab import LabConfigError, LabRun
+from annotated.lab.curves import Curves
+from annotated.lab.run import learning_rate
+from tests.lab.helpers import TINY_GPT, TINY_TASK, gpt_data, tiny
+
+WAIT_S = 120
+
+
+def trained(run: LabRun) -> LabRun:
+    assert run.start().wait(WAIT_S), "the run did not finish in time"
+    assert run.status == "finished", run.error
+    return run
+
+
+def test_a_few_steps_reduce_the_loss_of_a_task_model() -> None:
+    run = trained(LabRun(tiny(TINY_TASK, steps=40, batch_size=32, lr=3e-3)))
+    c = run.curves
+    assert c.step == list(range(1, 41))
+    steps, val = c.val_points()
+    assert steps[0] == 1 and steps[-1] == 40
+    assert c.train_loss_avg[-1] < 0.8 * c.train_loss[0]
+    assert val[-1] < 0.8 * val[0]
+    assert all(t > 0 for t in c.tokens_per_s)
+
+
+def test_a_few_steps_reduce_the_loss_of_a_gpt() -> None:
+    config = tiny(TINY_GPT, steps=40, lr=1e-2)
+    run = trained(LabRun(config, data=gpt_data(config)))
+    _, val = run.curves.val_points()
+    assert run.curves.train_loss_avg[-1] < 0.7 * run.curves.train_loss[0]
+    assert val[-1] < 0.7 * val[0]
+    chance = math.log(len(run.data.tokens))
+    assert abs(run.curves.train_loss[0] - chance) < 0.5  # starts near uniform guessing
+
+
+def test_the_same_config_trains_the_same_run() -> None:
+    a, b = (trained(LabRun(tiny(TINY_TASK, steps=5))) for _ in range(2))
+    assert a.curves.train_loss == b.curves.train_loss
+    c = trained(LabRun(tiny(TINY_TASK, steps=5, seed=1)))
+    assert c.curves.train_loss != a.curves.train_loss
+
+
+def test_stop_keeps_what_was_trained() -> None:
+    run = LabRun(tiny(TINY_TASK, steps=5000))
+    before = [p.detach().clone() for p in run.model.parameters()]
+    run.start()
+    deadline = time.monotonic() + WAIT_S
+    while run.step < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    run.stop()
+    assert run.wait(WAIT_S)
+    assert run.status == "stopped" and 3 <= run.step < 5000
+    assert len(run.curves) == run.step
+    after = list(run.snapshot().parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_snapshot_while_training_is_a_consistent_copy() -> None:
+    run = LabRun(tiny(TINY_TASK, steps=5000)).start()
+    try:
+        for _ in range(3):
+            copy = run.snapshot()
+            assert not copy.training
+            assert all(
+                p.data_ptr() != q.data_ptr()
+                for p, q in zip(copy.parameters(), run.model.parameters(), strict=True)
+            )
+    finally:
+        run.stop()
+        run.wait(WAIT_S)
+
+
+def test_a_run_that_diverges_says_so() -> None:
+    class Exploding:
+        tokens = ("a", "b")
+
+        def train_batch(self, index: int) -> int:
+            return index
+
+        def val_batches(self) -> list[int]:
+            return [0]
+
+        def loss(self, model: torch.nn.Module, batch: int) -> tuple[torch.Tensor, int]:
+            w = next(model.parameters())
+            return w.sum() * (float("nan") if batch >= 2 else 1.0), 1
+
+    run = LabRun(tiny(TINY_TASK, steps=10), data=Exploding())
+    run.start().wait(WAIT_S)
+    assert run.status == "diverged" and run.step == 2
+    assert "the loss became nan at step 3" in run.error
+
+
+def test_an_impossible_config_is_refused_before_anything_is_built() -> None:
+    with pytest.raises(LabConfigError, match="not divisible"):
+        LabRun(tiny(TINY_TASK, d_model=100, n_head=3))
+
+
+@pytest.mark.parametrize("schedule", ["constant", "warmup_cosine", "noam"])
+def test_schedules_peak_at_the_chosen_rate_after_warmup(schedule: str) -> None:
+    config = tiny(TINY_TASK, lr=2e-3, warmup=10, steps=100, schedule=schedule)
+    rates = [learning_rate(config, s) for s in range(1, 101)]
+    assert max(rates) == pytest.approx(2e-3)
+    assert rates.index(max(rates)) == 9  # step 10, the end of warmup
+    assert all(a < b for a, b in itertools.pairwise(rates[:10]))
+
+
+def test_curves_csv_round_trip() -> None:
+    run = trained(LabRun(tiny(TINY_TASK, steps=6)))
+    again = Curves.from_csv(run.curves.to_csv())
+    assert again.step == run.curves.step
+    assert again.train_loss == pytest.approx(run.curves.train_loss)
+    steps, val = again.val_points()
+    assert steps == run.curves.val_points()[0]
+    assert val == pytest.approx(run.curves.val_points()[1])
