@@ -1,0 +1,218 @@
+"""The Lab tab: build a small model, train it live on the CPU, look inside, compare runs.
+
+The layout and the wiring; the functions behind the events are in
+:mod:`annotated.demo.lab_events`, the work in :mod:`annotated.lab`. API endpoints:
+``/lab_train`` (every config field by name, all defaulted; streams), ``/lab_stop``,
+``/lab_compare``, ``/lab_export``, ``/lab_load``, ``/lab_check``, ``/lab_sample``,
+``/lab_attention``, ``/lab_probe``, ``/lab_code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from annotated import lab
+from annotated.config import CHOICES
+from annotated.demo.lab_events import (
+    DEFAULT,
+    FIELDS,
+    INTRO,
+    attention,
+    check,
+    code,
+    compare,
+    export,
+    load,
+    probe,
+    sample,
+    stop,
+    train,
+    verdict_of,
+)
+from annotated.lab.config import LIMITS, SCHEDULES, TASK_CHOICES
+from annotated.lab.session import TABLE_COLUMNS
+
+
+def _controls() -> dict[str, Any]:
+    """The config controls, keyed by :class:`~annotated.lab.LabConfig` field."""
+    d, lim = DEFAULT, LIMITS
+    c: dict[str, Any] = {}
+    with gr.Group():
+        c["task"] = gr.Radio(
+            list(TASK_CHOICES),
+            value=d.task,
+            label="task (copy/sort/add: encoder-decoder; shakespeare: GPT)",
+            elem_id="lab-task",
+        )
+        with gr.Row():
+            c["n_layer"] = gr.Slider(
+                *lim["n_layer"], value=d.n_layer, step=1, label="depth N", elem_id="lab-depth"
+            )
+            c["d_model"] = gr.Slider(
+                *lim["d_model"], value=d.d_model, step=8, label="width d_model", elem_id="lab-width"
+            )
+            c["n_head"] = gr.Slider(
+                *lim["n_head"], value=d.n_head, step=1, label="heads h", elem_id="lab-heads"
+            )
+        for name in ("norm", "layout", "activation", "positions"):
+            c[name] = gr.Radio(
+                list(CHOICES[name]), value=getattr(d, name), label=name, elem_id=f"lab-{name}"
+            )
+        c["tie_weights"] = gr.Checkbox(
+            value=d.tie_weights, label="tie the embedding and output weights"
+        )
+    with gr.Group():
+        with gr.Row():
+            c["steps"] = gr.Slider(
+                *lim["steps"], value=d.steps, step=1, label="steps", elem_id="lab-steps"
+            )
+            c["batch_size"] = gr.Slider(
+                *lim["batch_size"], value=d.batch_size, step=1, label="batch", elem_id="lab-batch"
+            )
+            c["seq_len"] = gr.Slider(
+                *lim["seq_len"], value=d.seq_len, step=8, label="sequence length (Shakespeare)"
+            )
+        with gr.Row():
+            c["lr"] = gr.Number(
+                d.lr,
+                label="peak learning rate",
+                minimum=lim["lr"][0],
+                maximum=lim["lr"][1],
+                elem_id="lab-lr",
+            )
+            c["schedule"] = gr.Radio(list(SCHEDULES), value=d.schedule, label="schedule")
+            c["warmup"] = gr.Number(
+                d.warmup, label="warmup steps", precision=0, minimum=0, maximum=lim["warmup"][1]
+            )
+            c["seed"] = gr.Number(
+                d.seed, label="seed", precision=0, minimum=0, maximum=lim["seed"][1]
+            )
+    return c
+
+
+def build(models: object = None) -> None:
+    """Lay out the Lab tab inside the current ``gr.Tab`` and wire its events.
+
+    ``models`` (the other tabs' trained models) is not used: the Lab trains its own.
+    """
+    session = gr.State(lab.LabSession, delete_callback=lab.LabSession.close)
+    gr.Markdown(INTRO)
+    with gr.Row():
+        with gr.Column(scale=2):
+            c = _controls()
+            verdict = gr.Markdown(verdict_of(DEFAULT), elem_id="lab-verdict")
+            with gr.Row():
+                go = gr.Button("Train", variant="primary", elem_id="lab-train")
+                halt = gr.Button("Stop", variant="stop", elem_id="lab-stop")
+        with gr.Column(scale=3):
+            summary = gr.JSON(label="run", elem_id="lab-summary")
+            curve = gr.Plot(label="loss", show_label=False, format="png", elem_id="lab-curve")
+            stats = gr.Plot(
+                label="per-layer statistics", show_label=False, format="png", elem_id="lab-stats"
+            )
+    run_pick = gr.Dropdown(
+        [], label="run to inspect or export", allow_custom_value=True, elem_id="lab-run"
+    )
+    with gr.Tabs():
+        with gr.Tab("Compare runs", id="lab-compare-tab"):
+            chosen = gr.CheckboxGroup(
+                [],
+                label="runs to compare (every run of this session is kept, the last six)",
+                elem_id="lab-chosen",
+            )
+            compare_go = gr.Button("Compare", elem_id="lab-compare")
+            compare_plot = gr.Image(
+                label="comparison", type="filepath", interactive=False, elem_id="lab-compare-plot"
+            )
+            table = gr.Dataframe(
+                pd.DataFrame(columns=TABLE_COLUMNS), label="configs", elem_id="lab-table", wrap=True
+            )
+        with gr.Tab("Look inside", id="lab-look-tab"):
+            text = gr.Textbox(
+                label="prompt (Shakespeare) or task input (copy/sort/add); empty: an example",
+                lines=2,
+            )
+            with gr.Row():
+                length = gr.Slider(1, 1000, value=200, step=1, label="characters to sample")
+                temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="temperature")
+                sample_seed = gr.Number(0, label="sampling seed", precision=0, minimum=0)
+            sample_go = gr.Button("Sample / decode")
+            said = gr.Textbox(
+                label="the model says", lines=6, interactive=False, elem_id="lab-said"
+            )
+            with gr.Row():
+                layer = gr.Number(1, label="layer", precision=0, minimum=1, maximum=12)
+                head = gr.Number(1, label="head", precision=0, minimum=1, maximum=16)
+                attention_go = gr.Button("Attention maps")
+            attention_plot = gr.Image(
+                label="attention", type="filepath", interactive=False, elem_id="lab-attention"
+            )
+        with gr.Tab("Positions probe", id="lab-probe-tab"):
+            gr.Markdown(
+                "How the attention score between two positions changes with their distance -- for the scheme alone and for this model's first layer -- out to four times the training length (shaded)."
+            )
+            probe_length = gr.Number(
+                0,
+                label="probe length (0: four times the training length)",
+                precision=0,
+                minimum=0,
+                maximum=1024,
+            )
+            probe_go = gr.Button("Probe")
+            probe_plot = gr.Image(
+                label="positions probe", type="filepath", interactive=False, elem_id="lab-probe"
+            )
+        with gr.Tab("See the code", id="lab-code-tab"):
+            block = gr.Dropdown(
+                list(lab.chosen_blocks(DEFAULT)),
+                value="GPT",
+                label="building block of the config above",
+                allow_custom_value=True,  # the API may ask for any block; code() checks it
+            )
+            source = gr.Code(
+                lab.source_of(DEFAULT, "GPT"),
+                language="python",
+                label="source, from the installed package",
+                elem_id="lab-source",
+            )
+        with gr.Tab("Export / load", id="lab-export-tab"):
+            export_go = gr.Button(
+                "Export the run: config (JSON), curves (CSV), weights (safetensors)"
+            )
+            exported = gr.File(
+                label="exported files",
+                file_count="multiple",
+                interactive=False,
+                elem_id="lab-exported",
+            )
+            config_file = gr.File(
+                label="load a .config.json into the controls", file_types=[".json"], type="filepath"
+            )
+    controls = [c[f] for f in FIELDS]
+    go.click(
+        train,
+        [session, *controls],
+        [session, summary, curve, stats, run_pick, chosen],
+        api_name="lab_train",
+        concurrency_limit=2,
+        concurrency_id="lab_train",
+    )
+    halt.click(stop, [session], [summary], api_name="lab_stop")
+    gr.on([x.change for x in controls], check, controls, [verdict, block, go], api_name="lab_check")
+    block.change(code, [block, *controls], source, api_name="lab_code")
+    compare_go.click(compare, [session, chosen], [compare_plot, table], api_name="lab_compare")
+    export_go.click(export, [session, run_pick], exported, api_name="lab_export")
+    config_file.upload(load, config_file, controls, api_name="lab_load")
+    sample_go.click(
+        sample,
+        [session, run_pick, text, length, temperature, sample_seed],
+        said,
+        api_name="lab_sample",
+    )
+    attention_go.click(
+        attention, [session, run_pick, text, layer, head], attention_plot, api_name="lab_attention"
+    )
+    probe_go.click(probe, [session, run_pick, probe_length], probe_plot, api_name="lab_probe")
