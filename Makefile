@@ -1,9 +1,9 @@
 # The two commands of README.md, and the pieces they are made of.
 .PHONY: demo test check docs bench clean
 
-demo:  ## set up .venv and run the main job
+demo:  ## set up .venv and serve the demos of the shipped models on http://127.0.0.1:7860
 	scripts/setup.sh demos
-	.venv/bin/annotated shapes
+	.venv/bin/annotated demo
 
 test:  ## set up everything and pass every gate (what CI runs)
 	scripts/test.sh

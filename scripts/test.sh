@@ -3,6 +3,8 @@
 #   lint  ruff check + ruff format --check
 #   type  mypy on annotated/
 #   suite the whole pytest suite (fast lane + slow) once, under coverage (>= 90% of annotated/)
+#   docs  the Sphinx site built with -W, every gallery example executed, read in Chromium
+#   demos the Gradio app on 127.0.0.1: gradio_client, Chromium, the exported Space
 # A failing gate fails the command; the timings are printed either way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,8 @@ gate lint bash -c "$bin/ruff check . && $bin/ruff format --check ."
 gate type $bin/mypy
 gate suite $bin/python -m pytest -n 2 -m "not docs and not browser and not demos" \
     --cov=annotated --cov-report=term:skip-covered --cov-fail-under=90 -p no:cacheprovider
+gate docs $bin/python -m pytest -m "docs or browser" tests/docs -p no:cacheprovider
+gate demos $bin/python -m pytest -m demos tests/demos tests/lab -p no:cacheprovider
 echo
 echo "gate    seconds  result"
 failed=0
