@@ -3,7 +3,8 @@
 * ``package-code``, ``module-doc`` and ``exec-code`` (:mod:`.code`): the package's source and
   docstrings, and executed output;
 * ``model-diagram`` (:mod:`.diagram`): the architecture drawn from ``make_model``'s modules;
-* ``readme-commands`` and ``benchmark-results`` (:mod:`.pages`): README.md and results files;
+* ``readme-commands``, ``benchmark-results`` and ``pretrained-models`` (:mod:`.pages`):
+  README.md, benchmark results files and the shipped models' cards;
 * every ``>>>`` example on a hand-written page runs while the page is read (:mod:`.pages`);
 * :func:`.api_index.write_api_index` writes the API index from ``annotated.__all__``
   (called from ``conf.py``, before autosummary scans the sources).
@@ -18,7 +19,7 @@ from sphinx.application import Sphinx
 from .api_index import write_api_index
 from .code import ExecCode, ModuleDoc, PackageCode
 from .diagram import ModelDiagram
-from .pages import BenchmarkResults, ReadmeCommands, check_page_doctests
+from .pages import BenchmarkResults, PretrainedModels, ReadmeCommands, check_page_doctests
 
 __all__ = ["setup", "write_api_index"]
 
@@ -31,5 +32,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("model-diagram", ModelDiagram)
     app.add_directive("readme-commands", ReadmeCommands)
     app.add_directive("benchmark-results", BenchmarkResults)
+    app.add_directive("pretrained-models", PretrainedModels)
     app.connect("source-read", check_page_doctests)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}

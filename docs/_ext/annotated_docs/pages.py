@@ -5,8 +5,13 @@
     home page shows exactly the commands the README gives.
 
 ``benchmark-results``
-    Tables read from ``benchmarks/results.json`` and ``benchmarks/results/*.json``, or a note
-    that none exist yet.
+    The headline figures (value, goal, met) and the machine from ``benchmarks/results.json``,
+    its summary plot, then every ``benchmarks/results/*.json`` in full; or a note that none
+    exist yet. Missing fields and missing benchmarks show as absent, never as an error.
+
+``pretrained-models``
+    A table of the shipped models' cards, ``annotated/pretrained/*.json``: architecture and
+    size, held-out metrics, steps and the command that reproduces each.
 
 :func:`check_page_doctests`
     Runs every ``>>>`` example of a hand-written page while the page is read, and fails the
@@ -90,23 +95,42 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(value))]
 
 
-def table(rows: list[tuple[str, str]], header: tuple[str, str]) -> nodes.table:
-    """A two-column docutils table."""
+def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> nodes.table:
+    """A docutils table with one column per ``header`` cell."""
     tbl = nodes.table(classes=["benchmark-table"])
-    group = nodes.tgroup(cols=2)
+    group = nodes.tgroup(cols=len(header))
     tbl += group
-    group += [nodes.colspec(colwidth=1), nodes.colspec(colwidth=1)]
+    group += [nodes.colspec(colwidth=1) for _ in header]
     head, body = nodes.thead(), nodes.tbody()
     group += [head, body]
     for target, cells in ((head, [header]), (body, rows)):
-        for cell_a, cell_b in cells:
+        for cell_row in cells:
             row = nodes.row()
-            for text in (cell_a, cell_b):
+            for text in cell_row:
                 entry = nodes.entry()
                 entry += nodes.paragraph(text, text)
                 row += entry
             target += row
     return tbl
+
+
+def headline_rows(headline: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """``(figure, value, goal, met)`` per headline entry; missing fields shown as a dash."""
+    rows = []
+    for item in headline:
+        unit = item.get("unit", "")
+        value, goal = item.get("value"), item.get("goal")
+        better = {True: "≥ ", False: "≤ "}.get(item.get("higher_is_better"), "")
+        met = {True: "yes", False: "no"}.get(item.get("met"), "–")
+        rows.append(
+            (
+                str(item.get("figure", item.get("benchmark", "?"))),
+                f"{value:.3g} {unit}".strip() if isinstance(value, (int, float)) else "–",
+                f"{better}{goal:.3g} {unit}".strip() if isinstance(goal, (int, float)) else "–",
+                met,
+            )
+        )
+    return rows
 
 
 class BenchmarkResults(SphinxDirective):
@@ -128,12 +152,80 @@ class BenchmarkResults(SphinxDirective):
             note += nodes.paragraph(text, text)
             return [note]
         result: list[nodes.Node] = []
-        for path in files:
+        details = [p for p in files if p != single]
+        if single.is_file():
+            self.env.note_dependency(str(single))
+            data = json.loads(single.read_text(encoding="utf-8"))
+            when = f" (run on {data['date']})" if data.get("date") else ""
+            if data.get("headline"):
+                text = f"Headline figures from {single.name}{when}"
+                result += [
+                    nodes.rubric(text, text),
+                    table(headline_rows(data["headline"]), ("figure", "value", "goal", "met")),
+                ]
+            if isinstance(data.get("machine"), dict):
+                result += [
+                    nodes.rubric("The machine", "The machine"),
+                    table(flatten(data["machine"]), ("field", "value")),
+                ]
+            summary = single.parent / "results" / "summary.png"
+            if summary.is_file():
+                self.env.note_dependency(str(summary))
+                result.append(nodes.image(uri="../benchmarks/results/summary.png", alt="summary"))
+            if not details:  # no per-script files: show the combined file in full
+                details = [single]
+        for path in details:
             self.env.note_dependency(str(path))
             data = json.loads(path.read_text(encoding="utf-8"))
             section = nodes.rubric(path.name, path.name)
             result += [section, table(flatten(data), ("measure", "value"))]
         return result
+
+
+def card_rows(folder: Path) -> list[tuple[str, ...]]:
+    """One row per model card ``NAME.json`` in ``folder`` (the shipped models)."""
+    rows = []
+    for path in sorted(folder.glob("*.json")):
+        card = json.loads(path.read_text(encoding="utf-8"))
+        config, metrics = card.get("config", {}), card.get("metrics", {})
+        size = ", ".join(
+            f"{key}={config[key]}"
+            for key in ("N", "n_layer", "d_model", "h", "n_head", "d_ff", "block_size")
+            if key in config
+        )
+        quality = []
+        for key in ("test_exact_match", "val_exact_match"):
+            if isinstance(metrics.get(key), (int, float)):
+                n = metrics.get(key.replace("exact_match", "examples"), "?")
+                quality.append(f"{key.split('_')[0]} exact match {metrics[key]:.1%} (n={n})")
+        if isinstance(metrics.get("val_loss"), (int, float)):
+            quality.append(f"validation loss {metrics['val_loss']:.3f} nats/char")
+        steps = card.get("steps", {})
+        rows.append(
+            (
+                path.stem,
+                f"{card.get('architecture', '?')} ({card.get('task', path.stem)}): {size}",
+                "; ".join(quality) or "–",
+                str(steps.get("optimizer_steps", steps.get("steps", "–"))),
+                str(card.get("command", "–")),
+            )
+        )
+    return rows
+
+
+class PretrainedModels(SphinxDirective):
+    """``.. pretrained-models::``: a table of the cards in ``annotated/pretrained/*.json``."""
+
+    def run(self) -> list[nodes.Node]:
+        folder = ROOT / "annotated" / "pretrained"
+        for path in folder.glob("*.json"):
+            self.env.note_dependency(str(path))
+        rows = card_rows(folder)
+        if not rows:
+            text = "No shipped model cards in annotated/pretrained/ yet."
+            return [nodes.paragraph(text, text)]
+        header = ("name", "model", "held-out quality", "steps", "reproduced by")
+        return [table(rows, header)]
 
 
 def check_page_doctests(app: Sphinx, docname: str, source: list[str]) -> None:
