@@ -1,0 +1,160 @@
+"""Character-level Shakespeare: nanoGPT's published CPU recipe, then modern variants of it.
+
+nanoGPT's README trains a small character-level GPT on the 1.1 MB tiny-Shakespeare file on a
+CPU and reports a validation loss of 1.88: 4 layers, 4 heads, d_model 128, block 64, batch 12,
+2,000 steps, dropout 0, no bias, AdamW with betas (0.9, 0.99) and weight decay 0.1 on the
+matrices, gradient clip 1.0, lr 1e-3 with 100 warmup steps and a cosine to 1e-4; pre-norm
+LayerNorm, GELU, learned positions, tied weights. The ``nanogpt`` recipe below is exactly that,
+run by ``annotated train shakespeare``'s own code; the others change one or more of the variant
+switches (RMSNorm, SwiGLU, RoPE, ALiBi) or the learning rate, at the same size and the same
+2,000 steps. Goals: ``nanogpt`` <= 1.89, the best modern recipe <= 1.80.
+
+The figure is the validation loss over the *whole* validation split (the last 10% of the
+file, every character predicted once, :func:`annotated.mean_cross_entropy`); nanoGPT's 1.88
+is its ``estimate_loss`` on 20 random batches, an estimate of the same quantity. Throughput is
+training tokens per second of optimizer steps (evaluations excluded). Runs go one after the
+other in this process; the machine's load average is recorded beside each, since a busy
+machine slows them (it does not change the losses: every run is deterministic under its seed).
+
+Run: ``python benchmarks/bench_shakespeare.py [--only nanogpt rope ...]``; results are merged
+into ``benchmarks/results/shakespeare.json`` by recipe and printed as a table. The data file is
+``../shared/data/tinyshakespeare.txt`` from the repository root (never committed); without it
+the script says so and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import annotated
+from annotated.tasks.shakespeare_run import run_shakespeare
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+RESULTS = ROOT / "benchmarks" / "results" / "shakespeare.json"
+
+NANOGPT: dict[str, Any] = {
+    "n_layer": 4, "n_head": 4, "d_model": 128, "block_size": 64, "batch_size": 12,
+    "max_steps": 2000, "dropout": 0.0, "bias": False, "beta2": 0.99, "weight_decay": 0.1,
+    "grad_clip": 1.0, "lr": 1e-3, "min_lr": 1e-4, "warmup": 100, "norm": "layer",
+    "layout": "pre", "activation": "gelu", "positions": "learned", "tie_weights": True,
+    "eval_interval": 500, "eval_iters": 20, "seed": 0,
+}  # fmt: skip
+
+MODERN: dict[str, Any] = {"positions": "rope", "norm": "rms", "activation": "swiglu"}
+
+# each recipe: what it changes from nanoGPT's
+RECIPES: dict[str, dict[str, Any]] = {
+    "nanogpt": {},
+    "rmsnorm": {"norm": "rms"},
+    "swiglu": {"activation": "swiglu"},
+    "rope": {"positions": "rope"},
+    "alibi": {"positions": "alibi"},
+    "rope+rms+swiglu": MODERN,
+    "alibi+rms+swiglu": MODERN | {"positions": "alibi"},
+    "rope lr2e-3": {"positions": "rope", "lr": 2e-3, "min_lr": 2e-4},
+    "rope+rms+swiglu lr2e-3": MODERN | {"lr": 2e-3, "min_lr": 2e-4},
+    "rope+rms+swiglu lr3e-3": MODERN | {"lr": 3e-3, "min_lr": 3e-4},
+}
+
+
+def load_average() -> float | None:
+    """The 1-minute load average, if the platform has one."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def run_recipe(name: str, corpus: Path, steps: int | None) -> dict[str, Any]:
+    """Train recipe ``name`` once in a temporary directory; its figures."""
+    overrides = NANOGPT | RECIPES[name] | {"corpus": str(corpus)}
+    if steps is not None:
+        overrides |= {"max_steps": steps, "warmup": min(overrides["warmup"], steps)}
+    load_before = load_average()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run_shakespeare(Path(tmp) / "run", overrides, progress=False, log=lambda s: None)
+    m = result.metrics
+    return {
+        "recipe": name,
+        "changes": RECIPES[name],
+        "val_loss": round(m["val_loss"], 4),
+        "val_loss_estimate": round(m["val_loss_estimate"], 4),
+        "train_loss_estimate": round(m["train_loss_estimate"], 4),
+        "tokens_per_s": round(m["tokens_per_s"]),
+        "parameters": m["parameters"],
+        "steps": m["optimizer_steps"],
+        "seconds": round(time.perf_counter() - started, 1),
+        "load_before": load_before,
+        "load_after": load_average(),
+        "threads": torch.get_num_threads(),
+        "sample": m["sample"][:300],
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The results as a fixed-width table, best loss first."""
+    lines = [
+        f"{'recipe':<26} {'val loss':>8} {'est.':>7} {'params':>9} {'tokens/s':>9} "
+        f"{'seconds':>8} {'load':>10}"
+    ]
+    for r in sorted(rows, key=lambda r: r["val_loss"]):
+        load = f"{r['load_before']}-{r['load_after']}"
+        lines.append(
+            f"{r['recipe']:<26} {r['val_loss']:>8.4f} {r['val_loss_estimate']:>7.4f} "
+            f"{r['parameters']:>9,} {r['tokens_per_s']:>9,} {r['seconds']:>8.1f} {load:>10}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Run the recipes asked for, merge them into the results file, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=list(RECIPES), help="these recipes only")
+    parser.add_argument("--corpus", type=Path, default=DATA, help=f"the text file ({DATA})")
+    parser.add_argument("--steps", type=int, help="fewer steps, for a smoke test (not saved)")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    args = parser.parse_args()
+    if not args.corpus.is_file():
+        print(f"skipped: {args.corpus} is absent (nanoGPT's tiny-Shakespeare file; not committed)")
+        return 0
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
+    for name in args.only or list(RECIPES):
+        row = run_recipe(name, args.corpus, args.steps)
+        print(
+            f"{name}: val loss {row['val_loss']:.4f}, {row['tokens_per_s']:,} tokens/s, "
+            f"{row['seconds']:.0f} s, load {row['load_before']}-{row['load_after']}",
+            flush=True,
+        )
+        if args.steps is None:
+            saved["runs"][name] = row
+            saved["machine"] = {
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+                "torch": torch.__version__,
+                "annotated": annotated.__version__,
+                "cpus": os.cpu_count(),
+            }
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(saved, indent=1) + "\n")
+    rows = list(saved["runs"].values()) if args.steps is None else []
+    if rows:
+        print(table(rows))
+        print(f"goals: nanogpt <= 1.89 (published 1.88); best modern <= 1.80  ({RESULTS})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
