@@ -96,7 +96,7 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> nodes.table:
-    """A docutils table with one column per ``header`` cell."""
+    """A docutils table with one column per ``header`` cell; ``"$ cmd"`` cells are literal."""
     tbl = nodes.table(classes=["benchmark-table"])
     group = nodes.tgroup(cols=len(header))
     tbl += group
@@ -108,7 +108,10 @@ def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> nodes.table:
             row = nodes.row()
             for text in cell_row:
                 entry = nodes.entry()
-                entry += nodes.paragraph(text, text)
+                if text.startswith("$ "):  # a command: literal, so "--" stays two hyphens
+                    entry += nodes.paragraph("", "", nodes.literal(text[2:], text[2:]))
+                else:
+                    entry += nodes.paragraph(text, text)
                 row += entry
             target += row
     return tbl
@@ -207,7 +210,7 @@ def card_rows(folder: Path) -> list[tuple[str, ...]]:
                 f"{card.get('architecture', '?')} ({card.get('task', path.stem)}): {size}",
                 "; ".join(quality) or "–",
                 str(steps.get("optimizer_steps", steps.get("steps", "–"))),
-                str(card.get("command", "–")),
+                f"$ {card['command']}" if card.get("command") else "–",
             )
         )
     return rows
