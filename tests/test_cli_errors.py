@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from annotated.cli import main
 
@@ -65,6 +66,7 @@ CASES = {
     "decode missing": (["decode", "no/such/run", "3 1"], "no such file or directory"),
     "eval zero examples": (["eval", "x", "--examples", "0"], "expected a positive integer"),
     "decode without text": (["decode", "x"], "required: text"),
+    "zero threads": (["train", "copy", "--threads", "0"], "expected a positive integer"),
 }
 
 
@@ -156,6 +158,7 @@ def test_eval_and_decode_print_results(run_dir: Path, capsys: pytest.CaptureFixt
         main(["decode", str(run_dir / "model.json"), "3 1 4", "--beam", "2", "--alpha", "0.6"]) == 0
     )
     answer = capsys.readouterr().out.strip()
+    assert torch.get_num_threads() == 1  # the default --threads
     assert all(part in "0123456789" for part in answer.split())
 
 

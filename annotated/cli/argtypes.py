@@ -47,3 +47,9 @@ def fraction(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
     return value
+
+
+THREADS_HELP = (
+    "CPU threads for PyTorch (default 1: the task models are small, and on a busy 2-core "
+    "machine a second thread slows training several-fold)"
+)

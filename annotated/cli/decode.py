@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from annotated.cli.argtypes import positive_int
+import torch
+
+from annotated.cli.argtypes import THREADS_HELP, positive_int
 from annotated.tasks.loading import load_task_model
 from annotated.tasks.metric import predict
 from annotated.training.device import pick_device
@@ -14,6 +16,7 @@ from annotated.training.device import pick_device
 
 def run(args: argparse.Namespace) -> int:
     """Load, decode ``args.text`` greedily or by beam search, print the answer."""
+    torch.set_num_threads(args.threads)
     model, task, _ = load_task_model(args.checkpoint, pick_device(args.device))
     task.parse(args.text)  # a malformed input fails before any decoding
     print(predict(model, task, [args.text], beam=args.beam, alpha=args.alpha)[0])
@@ -27,5 +30,6 @@ def register(sub: Any) -> None:
     p.add_argument("text", help="the input, e.g. '3 1 4 1 5' or '123+456'")
     p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")
     p.add_argument("--alpha", type=float, default=0.0, help="beam length penalty exponent (0)")
+    p.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.set_defaults(run=run)

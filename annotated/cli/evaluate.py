@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from annotated.cli.argtypes import positive_int
+import torch
+
+from annotated.cli.argtypes import THREADS_HELP, positive_int
 from annotated.tasks.loading import load_task_model
 from annotated.tasks.metric import exact_match
 from annotated.training.device import pick_device
@@ -14,6 +16,7 @@ from annotated.training.device import pick_device
 
 def run(args: argparse.Namespace) -> int:
     """Load, decode the held-out inputs, print ``exact match: X%``."""
+    torch.set_num_threads(args.threads)
     model, task, _ = load_task_model(args.checkpoint, pick_device(args.device))
     texts = task.held_out(args.examples, args.split)
     em = exact_match(model, task, texts, beam=args.beam, alpha=args.alpha)
@@ -32,5 +35,6 @@ def register(sub: Any) -> None:
     p.add_argument("--split", choices=("test", "val"), default="test", help="held-out split")
     p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")
     p.add_argument("--alpha", type=float, default=0.0, help="beam length penalty exponent (0)")
+    p.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.set_defaults(run=run)

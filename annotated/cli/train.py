@@ -8,8 +8,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from annotated.cli import train_shakespeare
-from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
+from annotated.cli.argtypes import (
+    THREADS_HELP,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from annotated.config import CHOICES
 from annotated.tasks.registry import TASKS
 from annotated.tasks.trainer import run_task
@@ -24,6 +32,7 @@ OPTIONS = (
 
 def run(args: argparse.Namespace) -> int:
     """Train, then print the metrics and where the run was written."""
+    torch.set_num_threads(args.threads)
     if args.resume and args.out is None:
         raise ValueError("--resume needs --out RUN_DIR, the run to continue")
     out = args.out or Path("runs") / f"{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -83,6 +92,7 @@ def register(sub: Any) -> None:
     run_group.add_argument("--checkpoint-every", type=positive_int, help="steps between saves")
     run_group.add_argument("--val-examples", type=positive_int, help="validation inputs (1000)")
     run_group.add_argument("--test-examples", type=positive_int, help="test inputs (1000)")
+    run_group.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
     run_group.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
     run_group.add_argument("--out", type=Path, help="run directory (default runs/TASK-TIME)")
     run_group.add_argument("--resume", action="store_true", help="continue the run in --out")
