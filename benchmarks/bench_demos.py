@@ -4,7 +4,7 @@ Four measurements of the app on the shipped models:
 
 1. **server side**: the text answer of copy, sort and add (no plot), timed around the
    tab's own function in a process set up like the server (one torch thread, model loaded),
-   on held-out inputs. Goal: median under 200 ms.
+   on held-out inputs (wrong answers are listed). Goal: median under 200 ms.
 2. **round trip**: the same requests through ``gradio_client`` to ``annotated demo`` running
    in a subprocess: what a client waits, queue and HTTP included.
 3. **Shakespeare streaming**: characters per second of ``/shakespeare``, in process and
@@ -79,13 +79,14 @@ def server_side(inputs: dict[str, list[str]], length: int) -> dict[str, Any]:
     for name in TASKS:
         demo = TaskDemo(name, models)
         demo.answer(inputs[name][0])  # loads the model
-        seconds = []
+        seconds, wrong = [], []
         for text in inputs[name]:
             start = time.perf_counter()
             answer, _ = demo.answer(text)
             seconds.append(time.perf_counter() - start)
-            assert answer == get_task(name).answer(text), (name, text, answer)
-        out["tasks"][name] = summary(seconds)
+            if answer != get_task(name).answer(text):
+                wrong.append([text, answer])
+        out["tasks"][name] = summary(seconds) | {"wrong": wrong}
     lm = ShakespeareDemo(models)
     list(lm.generate(PROMPT, length=8))  # loads the model
     runs = []
@@ -141,9 +142,8 @@ def round_trip(url: str, inputs: dict[str, list[str]], length: int) -> dict[str,
             seconds = []
             for text in inputs[name]:
                 start = time.perf_counter()
-                answer, _ = c.predict(text, api_name=f"/{name}")
+                c.predict(text, api_name=f"/{name}")
                 seconds.append(time.perf_counter() - start)
-                assert answer == get_task(name).answer(text), (name, text, answer)
             out["tasks"][name] = summary(seconds)
         c.predict(PROMPT, 0.8, 0, 1.0, 8, 0, api_name="/shakespeare")  # warm-up
         runs, first, updates = [], [], []
@@ -248,6 +248,9 @@ def main() -> None:
             f"{1e3 * r['median_seconds']:>8.1f} ms {1e3 * r['p95_seconds']:>8.1f}"
         )
     print("(goal: server median < 200 ms)")
+    for name in TASKS:
+        for text, answer in in_process["tasks"][name]["wrong"]:
+            print(f"  /{name} answered {text!r} with {answer!r}, wrong")
     s, r = in_process["shakespeare"], trips["shakespeare"]
     print(
         f"/shakespeare: {s['chars_per_s']:.0f} chars/s in the server, {r['chars_per_s']:.0f} "

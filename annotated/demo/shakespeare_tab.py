@@ -12,6 +12,15 @@ The text streams to the page as it is generated (the event function is a generat
 it ends, the tab draws the distribution the sampler drew from at a chosen step, and the
 attention of the last generated character to the characters before it, every layer and head.
 
+**Past the context window.** The model reads at most :math:`T` characters (``block_size``).
+:func:`annotated.generate` conditions every step on exactly the last :math:`T`, which means
+re-reading all :math:`T` at every step once the text is longer: three times slower than a
+cached step here. The tab instead *shifts the context*: when it would exceed :math:`T`, it
+keeps the last :math:`T/2` characters, reads them in one pass, and extends that with the
+KV cache for the next :math:`T/2` steps (:func:`context_start`). Every character is still
+drawn from the model's exact distribution given the characters it reads -- between
+:math:`T/2` and :math:`T` of them -- and the inspected distributions use the same contexts.
+
 API endpoints: ``/shakespeare`` (prompt first; temperature, top-k, top-p, length and seed
 defaulted; streams) and ``/shakespeare_inspect`` (the two figures).
 """
@@ -28,9 +37,9 @@ import torch
 
 from annotated import (
     GPTBlock,
-    generate_stream,
     next_token_logits,
     record_attention,
+    sample_next,
     top_k_filter,
     top_p_filter,
 )
@@ -66,6 +75,25 @@ def check_sampling(temperature: Any, top_k: Any, top_p: Any) -> Sampling:
     if p == 0.0:
         raise gr.Error("The top-p must be above 0 (1 keeps every character).")
     return Sampling(t, k or None, p if p < 1.0 else None)
+
+
+def context_start(prompt_length: int, length: int, block: int) -> int:
+    """Where the model's context starts once there are ``length`` tokens (context shifting).
+
+    Generation began after ``prompt_length`` tokens. Whenever the context would grow past
+    ``block`` tokens, it restarts at the last ``block // 2``.
+
+    Examples
+    --------
+    >>> [context_start(3, n, block=4) for n in range(3, 10)]   # shifts at 5 and 8
+    [0, 0, 3, 3, 3, 6, 6]
+    """
+    keep = max(1, block // 2)
+    start = 0
+    for n in range(prompt_length, length + 1):
+        if n - start > block:
+            start = n - keep
+    return start
 
 
 class ShakespeareDemo:
@@ -128,13 +156,18 @@ class ShakespeareDemo:
         sampling = check_sampling(temperature, top_k, top_p)
         n = whole(length, "length", 1, MAX_LENGTH)
         generator = torch.Generator().manual_seed(whole(seed, "seed", 0, MAX_SEED))
-        lm, ids = self.encode_prompt(prompt)
-        stream = generate_stream(
-            lm.model, torch.tensor([ids]), n, **sampling._asdict(), generator=generator
-        )
+        lm, tokens = self.encode_prompt(prompt)
+        block = lm.model.config.block_size
+        start, cache = 0, lm.model.make_cache()
         text, last = prompt, time.monotonic()
-        for i, token in enumerate(stream):  # token: (batch,) = (1,)
-            text += lm.tokenizer.decode([int(token[0])])
+        for i in range(n):
+            if len(tokens) - start > block:  # shift the context (see context_start)
+                start, cache = len(tokens) - max(1, block // 2), lm.model.make_cache()
+            context = torch.tensor([tokens[start:]])  # (1, seq); the cache holds all but new
+            logits = next_token_logits(lm.model, context, cache)  # (1, vocab)
+            token = int(sample_next(logits, **sampling._asdict(), generator=generator)[0])
+            tokens.append(token)
+            text += lm.tokenizer.decode([token])
             if time.monotonic() - last >= STREAM_EVERY_S or i == n - 1:
                 last = time.monotonic()
                 yield text
@@ -170,10 +203,13 @@ class ShakespeareDemo:
         generated = len(text) - len(prompt)
         k = whole(step, "step", 1, generated)
         at = len(prompt) + k - 1  # the index in text of the character drawn at step k
-        probs = self._distribution(lm, ids[:at], sampling)
+        start = context_start(len(prompt), at, lm.model.config.block_size)
+        probs = self._distribution(lm, ids[start:at], sampling)
         before = text[max(0, at - 30) : at].replace("\n", "⏎")
         title = f"step {k} of {generated}: the next character after “…{before}”"
-        return self._probabilities_png(lm, probs, text[at], title), self._attention_png(lm, ids)
+        now = context_start(len(prompt), len(ids), lm.model.config.block_size)
+        attention = self._attention_png(lm, ids[now:])  # the context that ends with it
+        return self._probabilities_png(lm, probs, text[at], title), attention
 
     def inspect_if_any(self, *args: Any) -> Any:
         """:meth:`inspect`, or nothing before the first generation (a slider moved first)."""
@@ -205,9 +241,8 @@ class ShakespeareDemo:
         return str(save_png(fig, "shakespeare-probabilities"))
 
     @staticmethod
-    def _attention_png(lm: LanguageModel, ids: list[int]) -> str:
+    def _attention_png(lm: LanguageModel, window: list[int]) -> str:
         model = lm.model
-        window = ids[-model.config.block_size :]  # what the model conditions on
         with torch.no_grad(), record_attention(model):
             model(torch.tensor([window]))
         blocks = [cast(GPTBlock, b) for b in model.blocks]

@@ -23,7 +23,11 @@ gr = pytest.importorskip("gradio")
 
 from annotated.demo import Models, build_demo  # noqa: E402  (needs Gradio)
 from annotated.demo.models import LanguageModel, TaskModel, model_sizes  # noqa: E402
-from annotated.demo.shakespeare_tab import ShakespeareDemo, check_sampling  # noqa: E402
+from annotated.demo.shakespeare_tab import (  # noqa: E402
+    ShakespeareDemo,
+    check_sampling,
+    context_start,
+)
 from annotated.demo.space import check_wheel, export_space, readme, requirements  # noqa: E402
 from annotated.demo.task_tab import MAX_BEAM, TaskDemo  # noqa: E402
 from annotated.tasks.char_tokenizer import CharTokenizer  # noqa: E402
@@ -149,6 +153,17 @@ def test_inspect_draws_the_distribution_and_the_attention(
         demo.inspect("ROMEO:", text, 31)
     with pytest.raises(gr.Error, match="Generate first"):
         demo.inspect("ROMEO:", "JULIET:")
+
+
+def test_greedy_text_is_the_arg_max_of_every_inspected_distribution(models: Models) -> None:
+    lm, demo = models.language(), ShakespeareDemo(models)
+    text = list(demo.generate("ROMEO:", 0, 0, 1.0, 50, 0))[-1]  # block 16: shifts 6 times
+    ids, greedy = lm.tokenizer.encode(text), check_sampling(0, 0, 1.0)
+    for at in range(len("ROMEO:"), len(text)):
+        start = context_start(len("ROMEO:"), at, lm.model.config.block_size)
+        assert 0 < at - start <= lm.model.config.block_size
+        probs = ShakespeareDemo._distribution(lm, ids[start:at], greedy)
+        assert lm.tokenizer.chars[int(probs.argmax())] == text[at], at
 
 
 def test_the_sampled_distribution_is_what_the_sampler_draws_from(models: Models) -> None:
