@@ -102,7 +102,9 @@ def save_png(fig: Figure, name: str, directory: Path | None = None) -> Path:
     fig.savefig(buffer, format="png", dpi=110)
     data = buffer.getvalue()
     path = directory / f"{name}-{hashlib.sha256(data).hexdigest()[:12]}.png"
-    if not path.exists():
+    if path.exists():
+        path.touch()  # used again: not old, so _prune keeps it
+    else:
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as f:
             f.write(data)
         os.replace(f.name, path)  # atomic: a concurrent reader never sees half a file
