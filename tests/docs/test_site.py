@@ -112,10 +112,13 @@ def test_gallery_run_times(site: Path) -> None:
     times = example_times()
     examples = sorted((ROOT / "gallery").glob("*/plot_*.py"))
     assert len(times) == len(examples), f"timings for {len(times)} of {len(examples)} examples"
-    slow = {name: t for name, t in times.items() if t > EXAMPLE_LIMIT_S}
-    assert not slow, f"examples over {EXAMPLE_LIMIT_S} s: {slow}"
+    # The limits are for this CPU when it is ours; a shared machine stretches wall time by
+    # about the number of runnable processes per core, so the limits stretch with it.
+    stretch = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    slow = {name: t for name, t in times.items() if t > EXAMPLE_LIMIT_S * stretch}
+    assert not slow, f"examples over {EXAMPLE_LIMIT_S} s x load {stretch:.2f}: {slow}"
     mean = sum(times.values()) / len(times)
-    assert mean <= EXAMPLE_MEAN_LIMIT_S, f"mean example time {mean:.1f} s"
+    assert mean <= EXAMPLE_MEAN_LIMIT_S * stretch, f"mean example time {mean:.1f} s"
 
 
 @pytest.mark.docs
