@@ -9,8 +9,10 @@ Four measurements of the app on the shipped models:
    in a subprocess: what a client waits, queue and HTTP included.
 3. **Shakespeare streaming**: characters per second of ``/shakespeare``, in process and
    through the client (from the request to the last character). Goal: at least 100.
-4. **50 concurrent clients**: 50 ``gradio_client`` clients each send one request at the same
-   moment (copy, sort and add in turn); every answer is checked; p50/p95/max latency.
+4. **50 concurrent clients**: 50 clients each send one request at the same moment (copy,
+   sort and add in turn); every answer is checked; median/p95/max latency. Twice: with
+   ``gradio_client`` (50 of them in this process, each with its own threads, which adds
+   their overhead) and with a plain HTTP client on Gradio's REST API.
 
 Run: ``python benchmarks/bench_demos.py`` (writes ``benchmarks/results/demos.json``).
 """
@@ -169,19 +171,45 @@ def round_trip(url: str, inputs: dict[str, list[str]], length: int) -> dict[str,
     return out
 
 
-def concurrent_clients(url: str, inputs: dict[str, list[str]], n: int) -> dict[str, Any]:
-    """``n`` clients, one request each, all sent at the same moment."""
+def http_answer(url: str, name: str, text: str) -> str:
+    """One answer through Gradio's REST API (``POST /gradio_api/call/NAME``, then its events)."""
+    import httpx
+
+    with httpx.Client(timeout=120) as http:
+        call = f"{url}gradio_api/call/{name}"
+        event_id = http.post(call, json={"data": [text, 1]}).json()["event_id"]  # text, beam
+        event = ""
+        with http.stream("GET", f"{call}/{event_id}") as response:
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event == "complete":
+                    return str(json.loads(line.split(":", 1)[1])[0])
+                elif event == "error":
+                    raise RuntimeError(f"/{name} {text!r}: {line}")
+    raise RuntimeError(f"/{name} {text!r}: no answer")
+
+
+def concurrent_clients(url: str, inputs: dict[str, list[str]], n: int, kind: str) -> dict[str, Any]:
+    """``n`` clients, one request each, all sent at the same moment.
+
+    ``kind`` is ``gradio_client`` (one ``Client`` each: its own threads and event stream) or
+    ``http`` (a plain HTTP client each, on the REST API: what the server itself takes).
+    """
     requests = [
         (TASKS[i % 3], inputs[TASKS[i % 3]][i // 3 % len(inputs[TASKS[i % 3]])]) for i in range(n)
     ]
-    clients = [client(url, workers=2) for _ in range(n)]
+    clients = [client(url, workers=2) for _ in range(n)] if kind == "gradio_client" else []
     barrier = threading.Barrier(n)
 
     def one(i: int) -> tuple[float, bool]:
         name, text = requests[i]
         barrier.wait()
         start = time.perf_counter()
-        answer, _ = clients[i].predict(text, api_name=f"/{name}")
+        if clients:
+            answer = clients[i].predict(text, api_name=f"/{name}")[0]
+        else:
+            answer = http_answer(url, name, text)
         return time.perf_counter() - start, answer == get_task(name).answer(text)
 
     try:
@@ -193,6 +221,7 @@ def concurrent_clients(url: str, inputs: dict[str, list[str]], n: int) -> dict[s
         for c in clients:
             c.close()
     return {
+        "kind": kind,
         "clients": n,
         "answered": len(results),
         "right": sum(ok for _, ok in results),
@@ -218,7 +247,9 @@ def main() -> None:
             load.append(os.getloadavg()[0])
             trips = round_trip(url, inputs, args.length)
             load.append(os.getloadavg()[0])
-            crowd = concurrent_clients(url, inputs, args.clients)
+            crowd = concurrent_clients(url, inputs, args.clients, "gradio_client")
+            load.append(os.getloadavg()[0])
+            http_crowd = concurrent_clients(url, inputs, args.clients, "http")
             load.append(os.getloadavg()[0])
         finally:
             process.terminate()
@@ -231,6 +262,7 @@ def main() -> None:
         "server_side": in_process,
         "round_trip": trips,
         "concurrent": crowd,
+        "concurrent_http": http_crowd,
         "load_average_1min": load,
         "torch": torch.__version__,
         "annotated": annotated.__version__,
@@ -257,12 +289,13 @@ def main() -> None:
         f"through the client, first update after {1e3 * r['first_update_seconds']:.0f} ms, "
         f"{r['updates']:.0f} updates for {args.length} characters (goal >= 100 chars/s)"
     )
-    print(
-        f"{crowd['clients']} concurrent clients: {crowd['answered']} answered, "
-        f"{crowd['right']} right; latency median {1e3 * crowd['median_seconds']:.0f} ms, "
-        f"p95 {1e3 * crowd['p95_seconds']:.0f} ms, max {1e3 * crowd['max_seconds']:.0f} ms "
-        f"(all done in {crowd['wall_s']:.1f} s)"
-    )
+    for c in (crowd, http_crowd):
+        print(
+            f"{c['clients']} concurrent {c['kind']} clients: {c['answered']} answered, "
+            f"{c['right']} right; latency median {1e3 * c['median_seconds']:.0f} ms, "
+            f"p95 {1e3 * c['p95_seconds']:.0f} ms, max {1e3 * c['max_seconds']:.0f} ms "
+            f"(all done in {c['wall_s']:.1f} s)"
+        )
     print(f"load average (1 min) during the runs: {', '.join(f'{x:.1f}' for x in load)}")
     print(f"wrote {args.out}")
 
