@@ -135,7 +135,10 @@ def test_encoder_without_positions_is_permutation_equivariant(
     src = random_tokens(2, seq, seed)
     perm = torch.randperm(seq, generator=torch.Generator().manual_seed(seed))
     memory = model.encode(src, padding_mask(src))
-    assert_close(model.encode(src[:, perm], padding_mask(src))[:, :], memory[:, perm])
+    # float32 sums in another order: equal up to rounding, so a tolerance above the default
+    assert_close(
+        model.encode(src[:, perm], padding_mask(src)), memory[:, perm], atol=1e-4, rtol=1e-4
+    )
 
 
 @given(d_half=st.integers(1, 32), max_len=st.integers(1, 64))
