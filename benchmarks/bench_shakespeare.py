@@ -75,9 +75,9 @@ def load_average() -> float | None:
         return None
 
 
-def run_recipe(name: str, corpus: Path, steps: int | None) -> dict[str, Any]:
+def run_recipe(name: str, corpus: Path, steps: int | None, seed: int = 0) -> dict[str, Any]:
     """Train recipe ``name`` once in a temporary directory; its figures."""
-    overrides = NANOGPT | RECIPES[name] | {"corpus": str(corpus)}
+    overrides = NANOGPT | RECIPES[name] | {"corpus": str(corpus), "seed": seed}
     if steps is not None:
         overrides |= {"max_steps": steps, "warmup": min(overrides["warmup"], steps)}
     load_before = load_average()
@@ -86,8 +86,9 @@ def run_recipe(name: str, corpus: Path, steps: int | None) -> dict[str, Any]:
         result = run_shakespeare(Path(tmp) / "run", overrides, progress=False, log=lambda s: None)
     m = result.metrics
     return {
-        "recipe": name,
+        "recipe": name if seed == 0 else f"{name} seed{seed}",
         "changes": RECIPES[name],
+        "seed": seed,
         "val_loss": round(m["val_loss"], 4),
         "val_loss_estimate": round(m["val_loss_estimate"], 4),
         "train_loss_estimate": round(m["train_loss_estimate"], 4),
@@ -105,14 +106,15 @@ def run_recipe(name: str, corpus: Path, steps: int | None) -> dict[str, Any]:
 def table(rows: list[dict[str, Any]]) -> str:
     """The results as a fixed-width table, best loss first."""
     lines = [
-        f"{'recipe':<26} {'val loss':>8} {'est.':>7} {'params':>9} {'tokens/s':>9} "
-        f"{'seconds':>8} {'load':>10}"
+        f"{'recipe':<28} {'val loss':>8} {'est.':>7} {'params':>9} {'tokens/s':>9} "
+        f"{'threads':>7} {'seconds':>8} {'load':>10}"
     ]
     for r in sorted(rows, key=lambda r: r["val_loss"]):
         load = f"{r['load_before']}-{r['load_after']}"
         lines.append(
-            f"{r['recipe']:<26} {r['val_loss']:>8.4f} {r['val_loss_estimate']:>7.4f} "
-            f"{r['parameters']:>9,} {r['tokens_per_s']:>9,} {r['seconds']:>8.1f} {load:>10}"
+            f"{r['recipe']:<28} {r['val_loss']:>8.4f} {r['val_loss_estimate']:>7.4f} "
+            f"{r['parameters']:>9,} {r['tokens_per_s']:>9,} {r['threads']:>7} "
+            f"{r['seconds']:>8.1f} {load:>10}"
         )
     return "\n".join(lines)
 
@@ -124,6 +126,9 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DATA, help=f"the text file ({DATA})")
     parser.add_argument("--steps", type=int, help="fewer steps, for a smoke test (not saved)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0], help="seeds to run each recipe with (0)"
+    )
     args = parser.parse_args()
     if not args.corpus.is_file():
         print(f"skipped: {args.corpus} is absent (nanoGPT's tiny-Shakespeare file; not committed)")
@@ -131,15 +136,15 @@ def main() -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
-    for name in args.only or list(RECIPES):
-        row = run_recipe(name, args.corpus, args.steps)
+    for name, seed in [(n, s) for n in args.only or list(RECIPES) for s in args.seeds]:
+        row = run_recipe(name, args.corpus, args.steps, seed)
         print(
-            f"{name}: val loss {row['val_loss']:.4f}, {row['tokens_per_s']:,} tokens/s, "
+            f"{row['recipe']}: val loss {row['val_loss']:.4f}, {row['tokens_per_s']:,} tokens/s, "
             f"{row['seconds']:.0f} s, load {row['load_before']}-{row['load_after']}",
             flush=True,
         )
         if args.steps is None:
-            saved["runs"][name] = row
+            saved["runs"][row["recipe"]] = row
             saved["machine"] = {
                 "platform": platform.platform(),
                 "python": platform.python_version(),
