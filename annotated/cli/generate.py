@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from annotated.cli.argtypes import fraction, non_negative_int, positive_int
+from annotated.cli.argtypes import THREADS_HELP, fraction, non_negative_int, positive_int
 from annotated.decoding.generate import generate_stream
 from annotated.pretrained import NAMES, weights_path
 from annotated.tasks.language_model import load_language_model
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--prompt has {len(args.prompt)} characters, over {MAX_PROMPT}")
     if args.top_p == 0:
         raise ValueError("--top-p must be above 0 (1 keeps every token)")
+    torch.set_num_threads(args.threads)
     source = args.checkpoint
     if not source.exists() and str(source) in NAMES:
         source = weights_path(str(source))
@@ -93,5 +94,6 @@ def register(sub: Any) -> None:
     p.add_argument("--top-p", type=fraction, help="sample from the nucleus of this mass")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (0)")
     p.add_argument("--no-cache", action="store_true", help="no KV cache (slower, same text)")
+    p.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
     p.add_argument("--device", default="cpu", help="cpu (default), auto, cuda or mps")
     p.set_defaults(run=run)

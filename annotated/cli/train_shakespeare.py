@@ -17,7 +17,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
+import torch
+
+from annotated.cli.argtypes import (
+    THREADS_HELP,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from annotated.config import CHOICES
 from annotated.tasks.shakespeare_options import ShakespeareOptions
 from annotated.tasks.shakespeare_run import run_shakespeare
@@ -46,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"shakespeare-{time.strftime('%Y%m%d-%H%M%S')}"
     given = {name: getattr(args, name) for name in OPTIONS}
     overrides = {k: str(v) if k == "corpus" else v for k, v in given.items() if v is not None}
+    torch.set_num_threads(args.threads)
     ctx = init_distributed(pick_device(args.device))
     launcher = ["annotated"]
     if ctx.enabled:
@@ -126,6 +135,7 @@ def register(tasks: Any) -> None:
     run_group.add_argument(
         "--eval-iters", type=positive_int, help=f"batches per loss estimate ({d.eval_iters})"
     )
+    run_group.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
     run_group.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
     run_group.add_argument("--out", type=Path, help="run directory (default runs/shakespeare-TIME)")
     run_group.add_argument("--resume", action="store_true", help="continue the run in --out")
