@@ -11,7 +11,10 @@ last :math:`T`, every position at once:
 
 **Batches are indexed, not drawn from a running stream.** Micro-batch :math:`i` of a run with
 seed :math:`s` takes its offsets from a generator seeded with :math:`(s, i)`, so a resumed run
-needs only :math:`i` to see exactly the batches an uninterrupted run would have seen.
+needs only :math:`i` to see exactly the batches an uninterrupted run would have seen. The
+generator is NumPy's: its ``SeedSequence`` hashes both numbers into the whole state, whereas
+PyTorch's CPU generator keeps only the low 32 bits of a seed, so packing :math:`(s, i)` into
+one 64-bit integer would silently give every seed the same batches.
 
 **Data parallelism splits a global batch.** Under ``torchrun`` with :math:`W` ranks, micro-batch
 :math:`i` draws :math:`B W` offsets and rank :math:`r` takes rows :math:`[rB, (r+1)B)`; the
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -52,17 +56,19 @@ class LMBatch:
         return LMBatch(self.x.to(device), self.y.to(device))
 
 
-def batch_seed(seed: int, index: int) -> int:
-    """The generator seed of micro-batch ``index`` of a run seeded ``seed``: :math:`2^{32}s + i`.
+def batch_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator of micro-batch ``index`` of a run seeded ``seed``.
 
     Examples
     --------
-    >>> batch_seed(0, 7), batch_seed(1, 0)
-    (7, 4294967296)
+    >>> int(batch_rng(0, 7).integers(100)) == int(batch_rng(0, 7).integers(100))  # of (s, i)
+    True
+    >>> len({int(batch_rng(s, 0).integers(2**62)) for s in range(3)})    # seeds differ
+    3
     """
-    if not (0 <= seed < 2**31 and 0 <= index < 2**32):
-        raise ValueError(f"need 0 <= seed < 2**31 and 0 <= index < 2**32, got {seed}, {index}")
-    return (seed << 32) | index
+    if seed < 0 or index < 0:
+        raise ValueError(f"seed and index must be non-negative, got {seed}, {index}")
+    return np.random.default_rng((seed, index))
 
 
 def lm_batch(
@@ -113,8 +119,10 @@ def lm_batch(
         )
     if not 0 <= rank < world_size:
         raise ValueError(f"rank {rank} is not in [0, {world_size})")
-    g = torch.Generator().manual_seed(batch_seed(seed, index))
-    starts = torch.randint(data.numel() - block_size, (batch_size * world_size,), generator=g)
+    offsets = batch_rng(seed, index).integers(
+        data.numel() - block_size, size=batch_size * world_size
+    )
+    starts = torch.from_numpy(offsets)
     starts = starts[rank * batch_size : (rank + 1) * batch_size]  # (batch,)
     windows = data[starts[:, None] + torch.arange(block_size + 1)]  # (batch, seq + 1)
     return LMBatch(windows[:, :-1], windows[:, 1:])

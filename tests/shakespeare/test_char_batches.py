@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotated import GPT, GPTConfig
-from annotated.tasks.char_batches import batch_seed, lm_batch, lm_loss
+from annotated.tasks.char_batches import batch_rng, lm_batch, lm_loss
 
 DATA = torch.randint(0, 50, (500,))
 SIZES = st.integers(1, 8)
@@ -57,7 +57,9 @@ def test_a_batch_depends_on_seed_and_index_only() -> None:
     torch.rand(10)
     assert torch.equal(a.x, lm_batch(DATA, seed=4, index=9, batch_size=4, block_size=8).x)
     assert not torch.equal(a.x, lm_batch(DATA, seed=4, index=10, batch_size=4, block_size=8).x)
-    assert batch_seed(4, 9) != batch_seed(9, 4)
+    for other_seed, other_index in [(5, 9), (9, 4), (4 + 2**32, 9)]:
+        b = lm_batch(DATA, seed=other_seed, index=other_index, batch_size=4, block_size=8)
+        assert not torch.equal(a.x, b.x), (other_seed, other_index)
 
 
 def test_bad_requests_are_errors() -> None:
@@ -65,8 +67,8 @@ def test_bad_requests_are_errors() -> None:
         lm_batch(DATA[:8], seed=0, index=0, batch_size=2, block_size=8)
     with pytest.raises(ValueError, match="rank 2 is not in"):
         lm_batch(DATA, seed=0, index=0, batch_size=2, block_size=8, rank=2, world_size=2)
-    with pytest.raises(ValueError, match="seed"):
-        batch_seed(-1, 0)
+    with pytest.raises(ValueError, match="seed and index must be non-negative"):
+        batch_rng(-1, 0)
 
 
 def test_loss_is_the_summed_cross_entropy_of_the_next_tokens() -> None:
