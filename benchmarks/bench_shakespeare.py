@@ -47,8 +47,10 @@ NANOGPT: dict[str, Any] = {
     "max_steps": 2000, "dropout": 0.0, "bias": False, "beta2": 0.99, "weight_decay": 0.1,
     "grad_clip": 1.0, "lr": 1e-3, "min_lr": 1e-4, "warmup": 100, "norm": "layer",
     "layout": "pre", "activation": "gelu", "positions": "learned", "tie_weights": True,
-    "eval_interval": 500, "eval_iters": 20, "seed": 0,
+    "eval_interval": 250, "eval_iters": 20, "seed": 0,
 }  # fmt: skip
+
+CURVE_WINDOW = 50  # steps per point of the stored training-loss curve
 
 MODERN: dict[str, Any] = {"positions": "rope", "norm": "rms", "activation": "swiglu"}
 
@@ -84,7 +86,7 @@ def run_recipe(name: str, corpus: Path, steps: int | None, seed: int = 0) -> dic
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         result = run_shakespeare(Path(tmp) / "run", overrides, progress=False, log=lambda s: None)
-    m = result.metrics
+    m, state = result.metrics, result.state
     return {
         "recipe": name if seed == 0 else f"{name} seed{seed}",
         "changes": RECIPES[name],
@@ -100,7 +102,22 @@ def run_recipe(name: str, corpus: Path, steps: int | None, seed: int = 0) -> dic
         "load_after": load_average(),
         "threads": torch.get_num_threads(),
         "sample": m["sample"][:300],
+        "curve": learning_curve(state.history),
+        "evals": [
+            {k: round(e[k], 4) if k != "step" else e[k] for k in ("step", "train_loss", "val_loss")}
+            for e in state.evals
+        ],
     }
+
+
+def learning_curve(history: list[dict[str, Any]], window: int = CURVE_WINDOW) -> dict[str, list]:
+    """The training loss averaged over each ``window`` consecutive steps (the plotted curve)."""
+    steps, losses = [], []
+    for i in range(0, len(history) - window + 1, window):
+        chunk = history[i : i + window]
+        steps.append(chunk[-1]["step"])
+        losses.append(round(sum(r["loss"] for r in chunk) / window, 4))
+    return {"step": steps, "train_loss": losses}
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -2,8 +2,16 @@
 
 An input is :math:`x = (x_1, \\dots, x_n)` with :math:`1 \\le n \\le 10` and each
 :math:`x_i \\in \\{0, \\dots, 9\\}`, written with single digits separated by spaces:
-``3 1 4 1 5``. The length is drawn uniformly, then each digit uniformly, so short and long
-inputs are equally common in training.
+``3 1 4 1 5``. The length is drawn uniformly, so short and long inputs are equally common in
+training. Then, for half the inputs, each digit is uniform; for the other half the digits come
+from a random alphabet of one to three digits.
+
+**Why the second half.** People try a model on ``7 7 7 7 7 7 7 7`` and ``1 2 1 2 1 2``, and
+uniform digits almost never look like that: a uniform input of eight digits is constant with
+probability :math:`10^{-7}`. Trained on uniform digits only, the copy model dropped a digit of
+most long runs and the sorting model lost count of them (1 to 3 in 10 such inputs wrong at
+100% held-out accuracy), because telling apart positions that hold the same digit is exactly
+what attention by content cannot do and positions must.
 """
 
 from __future__ import annotations
@@ -44,8 +52,20 @@ def parse_digits(text: str) -> list[str]:
 
 
 def sample_digits(rng: random.Random) -> list[str]:
-    """A uniform length in 1..10, then uniform digits."""
-    return rng.choices("0123456789", k=rng.randint(1, MAX_DIGITS))
+    """A uniform length in 1..10, then uniform digits or digits of a 1-3 digit alphabet.
+
+    Examples
+    --------
+    >>> rng = random.Random(0)
+    >>> samples = [sample_digits(rng) for _ in range(1000)]
+    >>> {len(s) for s in samples} == set(range(1, 11))
+    True
+    >>> 0.1 < sum(len(s) > 1 and len(set(s)) == 1 for s in samples) / 1000 < 0.2  # constant runs
+    True
+    """
+    length = rng.randint(1, MAX_DIGITS)
+    alphabet = "0123456789" if rng.random() < 0.5 else rng.sample("0123456789", rng.randint(1, 3))
+    return rng.choices(alphabet, k=length)
 
 
 def render_digits(symbols: Sequence[str]) -> str:

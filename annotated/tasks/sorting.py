@@ -62,7 +62,7 @@ class SortTask(Task):
         return sorted(source)
 
     def sample(self, rng: random.Random) -> list[str]:
-        """1–10 uniform digits."""
+        """1–10 digits (see :func:`~annotated.tasks.digits.sample_digits`)."""
         return sample_digits(rng)
 
     def render(self, symbols: Sequence[str]) -> str:
