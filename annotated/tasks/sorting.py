@@ -12,22 +12,14 @@ counting -- how many of each digit the source holds and how many it has already 
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from annotated.tasks.base import Task, TrainDefaults
-from annotated.tasks.digits import (
-    DIGITS,
-    GRAMMAR,
-    MAX_DIGITS,
-    parse_digits,
-    render_digits,
-    sample_digits,
-)
+from annotated.tasks.base import TrainDefaults
+from annotated.tasks.digits import DigitTask
 
 
-class SortTask(Task):
+class SortTask(DigitTask):
     """Sort 1–10 digits, repeats allowed: ``3 1 4 1`` -> ``1 1 3 4``.
 
     Examples
@@ -42,10 +34,6 @@ class SortTask(Task):
     """
 
     name = "sort"
-    vocab = DIGITS
-    max_src_len = MAX_DIGITS
-    max_tgt_len = MAX_DIGITS
-    grammar = GRAMMAR
     defaults = TrainDefaults(
         steps=400, batch_size=256, lr=5e-3, warmup=30, eval_every=50, stop_at=0.998
     )
@@ -53,18 +41,6 @@ class SortTask(Task):
         "N": 2, "d_model": 64, "d_ff": 128, "h": 4, "dropout": 0.0,
     }  # fmt: skip
 
-    def parse(self, text: str) -> list[str]:
-        """The digits of ``text`` (see :func:`~annotated.tasks.digits.parse_digits`)."""
-        return parse_digits(text)
-
     def solve(self, source: Sequence[str]) -> list[str]:
         """The digits in ascending order."""
         return sorted(source)
-
-    def sample(self, rng: random.Random) -> list[str]:
-        """1–10 digits (see :func:`~annotated.tasks.digits.sample_digits`)."""
-        return sample_digits(rng)
-
-    def render(self, symbols: Sequence[str]) -> str:
-        """Digits separated by spaces."""
-        return render_digits(symbols)
