@@ -3,49 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
+from typing import TypeVar
+
+Number = TypeVar("Number", int, float)
 
 
 def positive_int(text: str) -> int:
     """An integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+    return _checked(text, int, lambda value: value >= 1, "a positive integer")
 
 
 def non_negative_int(text: str) -> int:
     """An integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+    return _checked(text, int, lambda value: value >= 0, "an integer >= 0")
 
 
 def positive_float(text: str) -> float:
     """A finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+    return _checked(text, float, lambda value: 0 < value < math.inf, "a positive number")
 
 
 def fraction(text: str) -> float:
     """A number in [0, 1]."""
+    return _checked(text, float, lambda value: 0 <= value <= 1, "a number from 0 to 1")
+
+
+def _checked(
+    text: str, convert: Callable[[str], Number], ok: Callable[[Number], bool], expected: str
+) -> Number:
+    """``convert(text)`` if it parses and is ``ok``; otherwise an error naming ``expected``."""
+    error = argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     try:
-        value = float(text)
+        value = convert(text)
     except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+        raise error from None
+    if not ok(value):
+        raise error
     return value
 
 
