@@ -25,6 +25,11 @@ def positive_float(text: str) -> float:
     return _checked(text, float, lambda value: 0 < value < math.inf, "a positive number")
 
 
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0."""
+    return _checked(text, float, lambda value: 0 <= value < math.inf, "a number >= 0")
+
+
 def fraction(text: str) -> float:
     """A number in [0, 1]."""
     return _checked(text, float, lambda value: 0 <= value <= 1, "a number from 0 to 1")

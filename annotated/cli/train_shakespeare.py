@@ -22,6 +22,7 @@ import torch
 from annotated.cli.argtypes import (
     THREADS_HELP,
     fraction,
+    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
@@ -34,17 +35,6 @@ from annotated.training.distributed import init_distributed, shutdown_distribute
 
 DEFAULTS = ShakespeareOptions()
 OPTIONS = tuple(DEFAULTS.to_dict())
-
-
-def non_negative_float(text: str) -> float:
-    """A finite number >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
