@@ -45,6 +45,31 @@ def test_task_models_answer_held_out_inputs(name: str) -> None:
     )
 
 
+def what_people_type(name: str) -> list[str]:
+    """Inputs a visitor of the demos tries first, and uniform training data seldom holds.
+
+    Copy and sort: every constant run (``7 7 7 7``), counting up and down, alternations.
+    Addition: every sum of two numbers below 100, and the carries through 999.
+    """
+    if name == "add":
+        return [f"{a}+{b}" for a in range(100) for b in range(100)] + [
+            "999+1", "1+999", "999+999", "500+500", "0+0",
+        ]  # fmt: skip
+    runs = [" ".join(d * n) for d in "0123456789" for n in range(1, 11)]
+    ramps = [" ".join(s[:n]) for s in ("0123456789", "9876543210") for n in range(1, 11)]
+    alternations = [" ".join((a + b) * 5) for a in "0123456789" for b in "0123456789" if a != b]
+    return runs + ramps + alternations
+
+
+@pytest.mark.parametrize("name", [n for n in TASKS if n in SHIPPED])
+def test_task_models_answer_what_people_type(name: str) -> None:
+    shipped = load(name)
+    texts = what_people_type(name)
+    answers = predict(shipped.model, shipped.task, texts)
+    wrong = [(t, a) for t, a in zip(texts, answers, strict=True) if a != shipped.task.answer(t)]
+    assert not wrong, f"{len(wrong)} of {len(texts)} wrong, e.g. {wrong[:5]}"
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_cards_checksum_their_weights(name: str) -> None:
     path = weights_path(name)
