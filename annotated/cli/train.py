@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import time
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from annotated.cli import train_shakespeare
-from annotated.cli.argtypes import (
-    THREADS_HELP,
-    fraction,
-    non_negative_int,
-    positive_float,
-    positive_int,
-)
+from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
+from annotated.cli.run_options import add_run_options, run_directory
 from annotated.config import CHOICES
 from annotated.tasks.registry import TASKS
 from annotated.tasks.trainer import run_task
@@ -33,9 +26,7 @@ OPTIONS = (
 def run(args: argparse.Namespace) -> int:
     """Train, then print the metrics and where the run was written."""
     torch.set_num_threads(args.threads)
-    if args.resume and args.out is None:
-        raise ValueError("--resume needs --out RUN_DIR, the run to continue")
-    out = args.out or Path("runs") / f"{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = run_directory(args)
     given = {name: getattr(args, name) for name in OPTIONS}
     command = shlex.join(["annotated", *args.argv])
     result = run_task(
@@ -92,11 +83,7 @@ def register(sub: Any) -> None:
     run_group.add_argument("--checkpoint-every", type=positive_int, help="steps between saves")
     run_group.add_argument("--val-examples", type=positive_int, help="validation inputs (1000)")
     run_group.add_argument("--test-examples", type=positive_int, help="test inputs (1000)")
-    run_group.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
-    run_group.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
-    run_group.add_argument("--out", type=Path, help="run directory (default runs/TASK-TIME)")
-    run_group.add_argument("--resume", action="store_true", help="continue the run in --out")
-    run_group.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_options(run_group)
     p.set_defaults(run=run)
     train = sub.add_parser(
         "train",

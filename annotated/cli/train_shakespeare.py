@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from annotated.cli.argtypes import (
-    THREADS_HELP,
     fraction,
     non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
 )
+from annotated.cli.run_options import add_run_options, run_directory
 from annotated.config import CHOICES
 from annotated.tasks.shakespeare_options import ShakespeareOptions
 from annotated.tasks.shakespeare_run import run_shakespeare
@@ -39,9 +38,7 @@ OPTIONS = tuple(DEFAULTS.to_dict())
 
 def run(args: argparse.Namespace) -> int:
     """Train; rank 0 prints the final validation loss and where the run was written."""
-    if args.resume and args.out is None:
-        raise ValueError("--resume needs --out RUN_DIR, the run to continue")
-    out = args.out or Path("runs") / f"shakespeare-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = run_directory(args)
     given = {name: getattr(args, name) for name in OPTIONS}
     overrides = {k: str(v) if k == "corpus" else v for k, v in given.items() if v is not None}
     torch.set_num_threads(args.threads)
@@ -125,9 +122,5 @@ def register(tasks: Any) -> None:
     run_group.add_argument(
         "--eval-iters", type=positive_int, help=f"batches per loss estimate ({d.eval_iters})"
     )
-    run_group.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
-    run_group.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
-    run_group.add_argument("--out", type=Path, help="run directory (default runs/shakespeare-TIME)")
-    run_group.add_argument("--resume", action="store_true", help="continue the run in --out")
-    run_group.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_options(run_group, task="shakespeare")
     p.set_defaults(run=run)

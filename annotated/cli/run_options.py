@@ -1,0 +1,29 @@
+"""The run options every ``annotated train`` task shares: threads, device, run directory, resume."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from annotated.cli.argtypes import THREADS_HELP, positive_int
+
+
+def add_run_options(group: Any, task: str = "TASK") -> None:
+    """Add ``--threads``, ``--device``, ``--out``, ``--resume`` and ``--quiet`` to ``group``.
+
+    ``task`` names the task in the help of ``--out`` (its default is ``runs/TASK-TIME``).
+    """
+    group.add_argument("--threads", type=positive_int, default=1, help=THREADS_HELP)
+    group.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
+    group.add_argument("--out", type=Path, help=f"run directory (default runs/{task}-TIME)")
+    group.add_argument("--resume", action="store_true", help="continue the run in --out")
+    group.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run_directory(args: argparse.Namespace) -> Path:
+    """``--out``, or else a new ``runs/TASK-TIME``; ``--resume`` needs ``--out``."""
+    if args.resume and args.out is None:
+        raise ValueError("--resume needs --out RUN_DIR, the run to continue")
+    return args.out or Path("runs") / f"{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
