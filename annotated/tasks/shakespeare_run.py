@@ -45,11 +45,18 @@ from annotated.tasks.shakespeare_options import ShakespeareOptions
 from annotated.training.adamw import adamw
 from annotated.training.checkpoint import save_checkpoint
 from annotated.training.distributed import DistributedContext, unwrap
-from annotated.training.files import CheckpointError, atomic_write
+from annotated.training.files import atomic_write
 from annotated.training.loop import LoopOptions, TrainState, train
 from annotated.training.plots import plot_run
 from annotated.training.progress import ProgressBar
-from annotated.training.resume import STATE, load_train_state, read_extra, save_train_state
+from annotated.training.resume import (
+    STATE,
+    check_kept_options,
+    check_new_run_directory,
+    load_train_state,
+    save_train_state,
+    saved_options,
+)
 
 SAMPLE_CHARS, FINAL_SAMPLE_CHARS = 200, 600
 
@@ -281,20 +288,11 @@ def _options(
     Only rank 0 (``check_out``) checks that a new run's directory is free: it creates it.
     """
     if not resume:
-        if check_out and out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise ValueError(
-                f"{out} already exists; pass --resume to continue that run or another --out"
-            )
+        if check_out:
+            check_new_run_directory(out)
         return ShakespeareOptions.from_dict(overrides)
-    if not (out / STATE).is_file():
-        raise CheckpointError(f"{out}: nothing to resume (no {STATE})")
-    saved = ShakespeareOptions.from_dict(read_extra(out / STATE)["options"])
-    for name, value in overrides.items():
-        if value != getattr(saved, name, value):
-            raise ValueError(
-                f"--{name.replace('_', '-')} {value} differs from the run's "
-                f"{getattr(saved, name)}; a resumed run keeps its options"
-            )
+    saved = ShakespeareOptions.from_dict(saved_options(out))
+    check_kept_options(saved, overrides)
     return saved
 
 

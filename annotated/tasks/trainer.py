@@ -59,8 +59,13 @@ from annotated.training import (
     train,
     warmup_cosine,
 )
-from annotated.training.files import CheckpointError, atomic_write
-from annotated.training.resume import STATE, read_extra
+from annotated.training.files import atomic_write
+from annotated.training.resume import (
+    STATE,
+    check_kept_options,
+    check_new_run_directory,
+    saved_options,
+)
 
 QUICK_EVAL = 200  # validation inputs decoded first; all of them only if these reach the target
 PATIENCE = 2  # evaluations in a row that must reach the target before stopping
@@ -108,11 +113,8 @@ def run_task(
     out, overrides = Path(out), dict(overrides or {})
     if resume:
         options = _resumed_options(task_name, overrides, out)
-    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(
-            f"{out} already exists; pass --resume to continue that run or another --out"
-        )
     else:
+        check_new_run_directory(out)
         options = RunOptions.for_task(task_name, **overrides)
     task = get_task(task_name)
     for stale in out.glob(".*.tmp") if resume else ():  # left by a run killed mid-write
@@ -211,17 +213,10 @@ def _finish(
 
 def _resumed_options(task_name: str, overrides: dict[str, Any], out: Path) -> RunOptions:
     """The options saved in ``out``, checked against the explicit ``overrides``."""
-    if not (out / STATE).is_file():
-        raise CheckpointError(f"{out}: nothing to resume (no {STATE})")
-    saved = RunOptions(**read_extra(out / STATE)["options"])
+    saved = RunOptions(**saved_options(out))
     if saved.task != task_name:
         raise ValueError(f"{out} is a {saved.task!r} run, not {task_name!r}")
-    for name, value in overrides.items():
-        if value != getattr(saved, name, value):
-            raise ValueError(
-                f"--{name.replace('_', '-')} {value} differs from the run's "
-                f"{getattr(saved, name)}; a resumed run keeps its options"
-            )
+    check_kept_options(saved, overrides)
     return saved
 
 
