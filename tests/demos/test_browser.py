@@ -6,13 +6,15 @@ in ``artifacts/screenshots/``. Every request the page makes must go to the app i
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+# docs/_ext/annotated_docs/screenshots.py imports CHROMIUM_FLAGS from this module
+from tests.chromium import CHROMIUM_FLAGS as CHROMIUM_FLAGS
+from tests.chromium import launch_chromium
 from tests.demos.conftest import GRADIO_WARNINGS, ROOT
 
 pytestmark = [
@@ -22,31 +24,13 @@ pytestmark = [
 ]
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is not installed (scripts/system-deps.sh)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:  # Playwright gives it a fresh temporary profile
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from pathlib import Path
 import pytest
 
 import annotated
+from tests.chromium import launch_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -34,16 +34,6 @@ HTML = DOCS / "_build" / "html"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 BUILD_LIMIT_S = 15 * 60
 EXAMPLE_LIMIT_S, EXAMPLE_MEAN_LIMIT_S = 45.0, 20.0
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # (name, page, whether it has equations)
 PAGES = [
     ("home", "index.html", False),
@@ -178,17 +168,8 @@ def http_root(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright gives the browser a fresh temporary profile (--user-data-dir) itself
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 def check_page(browser: object, url: str, base: str, name: str, has_math: bool) -> None:
