@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Iterator
 
@@ -42,6 +43,12 @@ def union(batches: list[Batch]) -> Batch:
     src = torch.cat([torch.nn.functional.pad(s, (0, width_s - s.size(1))) for s in src])
     tgt = torch.cat([torch.nn.functional.pad(t, (0, width_t - t.size(1))) for t in tgt])
     return Batch(src, tgt)
+
+
+def endless_batches(start: int) -> Iterator[Batch]:
+    """Batches of 4 inputs from position ``start`` on, never running out."""
+    for index in itertools.count(start):
+        yield TASK.batch(0, index, 4)
 
 
 def one_update(model: EncoderDecoder, batches: list[Batch], k: int) -> TrainState:
@@ -95,15 +102,9 @@ def test_the_schedule_counts_optimizer_steps_not_micro_batches() -> None:
         calls.append(step)
         return 1e-3 * step
 
-    def batches(start: int) -> Iterator[Batch]:
-        i = start
-        while True:
-            yield TASK.batch(0, i, 4)
-            i += 1
-
     state = train(
         model,
-        batches,
+        endless_batches,
         LossCompute(LabelSmoothing(len(TASK.vocab), 0)),
         opt,
         schedule,
@@ -176,15 +177,9 @@ def test_evaluation_can_stop_early_and_the_last_state_is_saved() -> None:
     model, saved = small_model(), []
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
-    def batches(start: int) -> Iterator[Batch]:
-        i = start
-        while True:
-            yield TASK.batch(0, i, 4)
-            i += 1
-
     state = train(
         model,
-        batches,
+        endless_batches,
         LossCompute(LabelSmoothing(len(TASK.vocab), 0)),
         opt,
         lambda s: 1e-3,
