@@ -21,4 +21,4 @@ bench:  ## every benchmark, into benchmarks/results.json
 	.venv/bin/python benchmarks/run_all.py
 
 clean:
-	rm -rf .venv .tox build dist docs/_build docs/auto_examples docs/gen_modules artifacts runs
+	rm -rf .venv .tox build dist docs/_build docs/_generated docs/auto_examples docs/gen_modules artifacts runs

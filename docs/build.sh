@@ -8,8 +8,11 @@
 #
 # MathJax 3 is installed from npm into docs/.npm (ignored) the first time and copied to
 # docs/_static/mathjax (ignored), from where the built site serves it: no CDN, no network
-# when the site is read. Environment: PYTHON (the interpreter to build with),
-# ANNOTATED_GALLERY=<regex> to execute only the matching gallery examples.
+# when the site is read. The Demos page's screenshots are taken from the running app in
+# Debian's headless Chromium (the demos extra, Playwright and chromium are needed) and
+# written to docs/_generated (ignored).
+# Environment: PYTHON (the interpreter to build with), ANNOTATED_GALLERY=<regex> to execute
+# only the matching gallery examples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +41,8 @@ if [ ! -f docs/_static/mathjax/tex-mml-chtml.js ]; then
 fi
 
 if [ "${1:-}" != "--quick" ]; then
-    rm -rf docs/_build docs/auto_examples docs/gen_modules docs/api docs/sg_execution_times.rst
+    rm -rf docs/_build docs/_generated docs/auto_examples docs/gen_modules docs/api \
+        docs/sg_execution_times.rst
 fi
 
 start=$SECONDS

@@ -5,6 +5,8 @@
 * ``model-diagram`` (:mod:`.diagram`): the architecture drawn from ``make_model``'s modules;
 * ``readme-commands``, ``benchmark-results`` and ``pretrained-models`` (:mod:`.pages`):
   README.md, benchmark results files and the shipped models' cards;
+* ``demo-screenshot`` (:mod:`.screenshots`): the demos' tabs, screenshot in Chromium from the
+  running app;
 * every ``>>>`` example on a hand-written page runs while the page is read (:mod:`.pages`);
 * :func:`.api_index.write_api_index` writes the API index from ``annotated.__all__``
   (called from ``conf.py``, before autosummary scans the sources).
@@ -20,6 +22,7 @@ from .api_index import write_api_index
 from .code import ExecCode, ModuleDoc, PackageCode
 from .diagram import ModelDiagram
 from .pages import BenchmarkResults, PretrainedModels, ReadmeCommands, check_page_doctests
+from .screenshots import DemoScreenshot
 
 __all__ = ["setup", "write_api_index"]
 
@@ -33,5 +36,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("readme-commands", ReadmeCommands)
     app.add_directive("benchmark-results", BenchmarkResults)
     app.add_directive("pretrained-models", PretrainedModels)
+    app.add_directive("demo-screenshot", DemoScreenshot)
     app.connect("source-read", check_page_doctests)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}
