@@ -5,12 +5,15 @@
 #                            and every executed snippet runs again)
 #   docs/build.sh --quick    keep what an earlier build generated (sphinx-gallery re-runs only
 #                            the examples whose file changed)
+#   docs/build.sh [--quick] -D NAME=VALUE ...
+#                            any further arguments go to sphinx-build, e.g.
+#                            -D annotated_benchmarks=PATH reads the benchmark results from PATH
 #
 # MathJax 3 is installed from npm into docs/.npm (ignored) the first time and copied to
 # docs/_static/mathjax (ignored), from where the built site serves it: no CDN, no network
 # when the site is read. The Demos page's screenshots are taken from the running app in
-# Debian's headless Chromium (the demos extra, Playwright and chromium are needed) and
-# written to docs/_generated (ignored).
+# Debian's headless Chromium (the demos extra, Playwright and chromium are needed) and, like
+# the Benchmarks page's plots, written to docs/_generated (ignored).
 # Environment: PYTHON (the interpreter to build with), ANNOTATED_GALLERY=<regex> to execute
 # only the matching gallery examples.
 set -euo pipefail
@@ -40,11 +43,13 @@ if [ ! -f docs/_static/mathjax/tex-mml-chtml.js ]; then
     cp -r docs/.npm/node_modules/mathjax/es5 docs/_static/mathjax
 fi
 
-if [ "${1:-}" != "--quick" ]; then
+if [ "${1:-}" = "--quick" ]; then
+    shift
+else
     rm -rf docs/_build docs/_generated docs/auto_examples docs/gen_modules docs/api \
         docs/sg_execution_times.rst
 fi
 
 start=$SECONDS
-"$python" -m sphinx -W --keep-going -b html docs docs/_build/html
+"$python" -m sphinx -W --keep-going -b html "$@" docs docs/_build/html
 echo "docs/build.sh: built docs/_build/html in $((SECONDS - start)) s"

@@ -4,7 +4,8 @@
   docstrings, and executed output;
 * ``model-diagram`` (:mod:`.diagram`): the architecture drawn from ``make_model``'s modules;
 * ``readme-commands``, ``benchmark-results`` and ``pretrained-models`` (:mod:`.pages`):
-  README.md, benchmark results files and the shipped models' cards;
+  README.md, benchmark results files (with the Shakespeare recipes' learning curves drawn by
+  :mod:`.curves`) and the shipped models' cards;
 * ``demo-screenshot`` (:mod:`.screenshots`): the demos' tabs, screenshot in Chromium from the
   running app;
 * every ``>>>`` example on a hand-written page runs while the page is read (:mod:`.pages`);
@@ -21,7 +22,13 @@ from sphinx.application import Sphinx
 from .api_index import write_api_index
 from .code import ExecCode, ModuleDoc, PackageCode
 from .diagram import ModelDiagram
-from .pages import BenchmarkResults, PretrainedModels, ReadmeCommands, check_page_doctests
+from .pages import (
+    ROOT,
+    BenchmarkResults,
+    PretrainedModels,
+    ReadmeCommands,
+    check_page_doctests,
+)
 from .screenshots import DemoScreenshot
 
 __all__ = ["setup", "write_api_index"]
@@ -35,6 +42,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("model-diagram", ModelDiagram)
     app.add_directive("readme-commands", ReadmeCommands)
     app.add_directive("benchmark-results", BenchmarkResults)
+    app.add_config_value("annotated_benchmarks", str(ROOT / "benchmarks"), "env", str)
     app.add_directive("pretrained-models", PretrainedModels)
     app.add_directive("demo-screenshot", DemoScreenshot)
     app.connect("source-read", check_page_doctests)

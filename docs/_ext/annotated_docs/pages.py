@@ -7,7 +7,11 @@
 ``benchmark-results``
     The headline figures (value, goal, met) and the machine from ``benchmarks/results.json``,
     its summary plot, then every ``benchmarks/results/*.json`` in full; or a note that none
-    exist yet. Missing fields and missing benchmarks show as absent, never as an error.
+    exist yet. Missing fields and missing benchmarks show as absent, never as an error. The
+    Shakespeare recipes' learning curves and validation losses (``shakespeare.json``) are
+    plotted (:mod:`.curves`) rather than listed, and the recipes with no stored curve are
+    named. The folder read is the config value ``annotated_benchmarks`` (default
+    ``benchmarks/``; ``-D annotated_benchmarks=PATH`` reads another).
 
 ``pretrained-models``
     A table of the shipped models' cards, ``annotated/pretrained/*.json``: architecture and
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import doctest
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -31,11 +36,15 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from .curves import has_curve, plot_recipes
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[3]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 GENERATED = ("auto_examples/", "api/", "sg_execution_times")
+CURVES = "shakespeare.json"  # the results file whose runs have learning curves
+PLOTTED = ("curve", "evals")  # fields of its runs shown in the figure, not in the table
 
 
 def readme_commands(readme: Path) -> list[tuple[str, str]]:
@@ -140,8 +149,9 @@ class BenchmarkResults(SphinxDirective):
     """``.. benchmark-results::`` (see the module docstring)."""
 
     def run(self) -> list[nodes.Node]:
-        single = ROOT / "benchmarks" / "results.json"
-        folder = ROOT / "benchmarks" / "results"
+        benchmarks = Path(self.config.annotated_benchmarks)
+        single = benchmarks / "results.json"
+        folder = benchmarks / "results"
         files = [single] if single.is_file() else []
         files += sorted(folder.glob("*.json")) if folder.is_dir() else []
         if not files:
@@ -171,17 +181,51 @@ class BenchmarkResults(SphinxDirective):
                     nodes.rubric("The machine", "The machine"),
                     table(flatten(data["machine"]), ("field", "value")),
                 ]
-            summary = single.parent / "results" / "summary.png"
+            summary = folder / "summary.png"
             if summary.is_file():
                 self.env.note_dependency(str(summary))
-                result.append(nodes.image(uri="../benchmarks/results/summary.png", alt="summary"))
+                here = Path(self.env.doc2path(self.env.docname)).parent
+                result.append(nodes.image(uri=os.path.relpath(summary, here), alt="summary"))
             if not details:  # no per-script files: show the combined file in full
                 details = [single]
         for path in details:
             self.env.note_dependency(str(path))
             data = json.loads(path.read_text(encoding="utf-8"))
-            section = nodes.rubric(path.name, path.name)
-            result += [section, table(flatten(data), ("measure", "value"))]
+            result.append(nodes.rubric(path.name, path.name))
+            if path.name == CURVES and isinstance(data.get("runs"), dict):
+                result += self.learning_curves(data["runs"])
+                data["runs"] = {
+                    name: {k: v for k, v in run.items() if k not in PLOTTED}
+                    for name, run in data["runs"].items()
+                }
+            result.append(table(flatten(data), ("measure", "value")))
+        return result
+
+    def learning_curves(self, runs: dict[str, dict[str, Any]]) -> list[nodes.Node]:
+        """The figure of :func:`.curves.plot_recipes` and a sentence naming the recipes without
+        a stored curve."""
+        png = Path(self.env.srcdir) / "_generated" / "benchmarks" / "shakespeare_curves.png"
+        result: list[nodes.Node] = []
+        if plot_recipes(runs, png):
+            text = (
+                "The Shakespeare recipes as measured: each recipe's training loss over its "
+                "optimiser steps with its validation estimates, and its validation loss on the "
+                "whole split after training (lower is better)."
+            )
+            uri = "/" + png.relative_to(self.env.srcdir).as_posix()
+            image = nodes.image(uri=uri, alt=text, width="100%")
+            figure = nodes.figure("", image, nodes.caption(text, text))
+            figure["classes"].append("shakespeare-curves")
+            result.append(figure)
+        missing = [name for name, run in runs.items() if not has_curve(run)]
+        if missing:
+            text = (
+                f"No learning curve is stored in {CURVES} for {len(missing)} of the "
+                f"{len(runs)} recipes, so none is drawn for them: {', '.join(missing)}."
+            )
+        else:
+            text = f"Every recipe in {CURVES} has its learning curve drawn."
+        result.append(nodes.paragraph(text, text))
         return result
 
 
