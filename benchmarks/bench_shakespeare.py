@@ -38,6 +38,7 @@ import torch
 
 import annotated
 from annotated.tasks.shakespeare_run import run_shakespeare
+from annotated.training.files import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
@@ -157,7 +158,6 @@ def main() -> int:
         return 0
     if args.threads:
         torch.set_num_threads(args.threads)
-    saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
     runs = [
         (n, s)
         for n in args.only or list(RECIPES)
@@ -170,7 +170,8 @@ def main() -> int:
             f"{row['seconds']:.0f} s, load {row['load_before']}-{row['load_after']}",
             flush=True,
         )
-        if args.steps is None:
+        if args.steps is None:  # read again: another process may have added its runs meanwhile
+            saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
             saved["runs"][row["recipe"]] = row
             saved["machine"] = {
                 "platform": platform.platform(),
@@ -180,8 +181,8 @@ def main() -> int:
                 "cpus": os.cpu_count(),
             }
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps(saved, indent=1) + "\n")
-    rows = list(saved["runs"].values()) if args.steps is None else []
+            atomic_write(RESULTS, (json.dumps(saved, indent=1) + "\n").encode())
+    rows = list(json.loads(RESULTS.read_text())["runs"].values()) if RESULTS.is_file() else []
     if rows:
         print(table(rows))
         print(f"goals: nanogpt <= 1.89 (published 1.88); best modern <= 1.80  ({RESULTS})")
