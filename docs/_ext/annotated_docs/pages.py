@@ -36,6 +36,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from . import curves
 from .curves import has_curve, plot_recipes
 
 logger = logging.getLogger(__name__)
@@ -205,13 +206,22 @@ class BenchmarkResults(SphinxDirective):
         """The figure of :func:`.curves.plot_recipes` and a sentence naming the recipes without
         a stored curve."""
         png = Path(self.env.srcdir) / "_generated" / "benchmarks" / "shakespeare_curves.png"
+        self.env.note_dependency(curves.__file__)
         result: list[nodes.Node] = []
         if plot_recipes(runs, png):
-            text = (
-                "The Shakespeare recipes as measured: each recipe's training loss over its "
-                "optimiser steps with its validation estimates, and its validation loss on the "
-                "whole split after training (lower is better)."
-            )
+            drawn = [name for name, run in runs.items() if has_curve(run)]
+            shown = []
+            if drawn:
+                shown.append(
+                    f"the training-loss curves of the {len(drawn)} recipes that store one, with "
+                    "their validation estimates"
+                )
+            if any(isinstance(run.get("val_loss"), (int, float)) for run in runs.values()):
+                shown.append(
+                    "each recipe's validation loss on the whole split after training "
+                    "(lower is better)"
+                )
+            text = "The Shakespeare recipes as measured: " + ", and ".join(shown) + "."
             uri = "/" + png.relative_to(self.env.srcdir).as_posix()
             image = nodes.image(uri=uri, alt=text, width="100%")
             figure = nodes.figure("", image, nodes.caption(text, text))
