@@ -43,7 +43,13 @@ TIMEOUT_MS = 60_000
 TRAIN_TIMEOUT_MS = 180_000
 LAB_STEPS = 60
 # what the app is made of: a change here re-reads the page, so the screenshots are retaken
-WATCHED = ("annotated/demo/*.py", "annotated/lab/*.py", "annotated/pretrained/*")
+WATCHED = (
+    "annotated/demo/*.py",
+    "annotated/lab/*.py",
+    "annotated/pretrained/*.py",
+    "annotated/pretrained/*.json",
+    "annotated/pretrained/*.safetensors",
+)
 
 
 @dataclass(frozen=True)
