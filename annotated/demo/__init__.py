@@ -9,7 +9,8 @@ entry point, for ``gradio demos/app.py`` reload mode) and the Hugging Face Space
 One module per tab (``task_tab`` serves copy, sort and add, which differ only in data;
 ``shakespeare_tab``), ``models`` loads the trained models on first use, ``checks`` validates
 the options a request carries, ``plots`` draws, ``app`` assembles the tabs and the queue,
-``space`` writes the Space.
+``space`` writes the Space, and ``serving`` runs the app in a subprocess for the length of a
+``with`` block (``with serving() as url: ...``), as a notebook, the docs build and the tests do.
 
 Importing this package sets offline defaults before Gradio is imported -- no analytics, no
 telemetry, no Hugging Face Hub look-ups -- unless the environment already says otherwise.
@@ -29,5 +30,6 @@ for _name, _value in OFFLINE.items():
 
 from annotated.demo.app import TABS, build_demo, launch  # noqa: E402  (after the defaults)
 from annotated.demo.models import Models  # noqa: E402
+from annotated.demo.serving import serving  # noqa: E402
 
-__all__ = ["OFFLINE", "TABS", "Models", "build_demo", "launch"]
+__all__ = ["OFFLINE", "TABS", "Models", "build_demo", "launch", "serving"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from annotated import EncoderDecoder, get_task
-from tests.demos.conftest import GRADIO_WARNINGS, ROOT, serve
+from tests.demos.conftest import GRADIO_WARNINGS, ROOT, TEST_ENV
 
 pytestmark = [pytest.mark.demos, *(pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS)]
 
@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.demos, *(pytest.mark.filterwarnings(w) for w in GRADIO
 def test_launch_loads_nothing_and_stays_on_this_machine(tmp_path: Path) -> None:
     record = tmp_path / "record"
     command = [sys.executable, "-m", "tests.demos.guarded_demo", str(record)]
-    for url in serve(command, ROOT, tmp_path, {}):
+    from annotated.demo import serving
+
+    with serving(command, cwd=ROOT, env=TEST_ENV, log=tmp_path / "server.log") as url:
         for path in ("", "config", "gradio_api/info"):
             with urllib.request.urlopen(url + path, timeout=10) as response:
                 assert response.status == 200, path

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.demos.conftest import GRADIO_WARNINGS, ROOT, serve
+from tests.demos.conftest import GRADIO_WARNINGS, ROOT, TEST_ENV
 
 pytestmark = [pytest.mark.demos, *(pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS)]
 
@@ -81,6 +81,8 @@ def test_exporting_into_a_non_empty_folder_is_refused(space: Path) -> None:
 def test_the_space_installs_in_a_fresh_venv_and_answers(space: Path, tmp_path: Path) -> None:
     from gradio_client import Client
 
+    from annotated.demo import serving
+
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
@@ -103,7 +105,8 @@ def test_the_space_installs_in_a_fresh_venv_and_answers(space: Path, tmp_path: P
         check=True,
     ).stdout
     assert str(venv) in where, f"the Space imported annotated from {where}, not the wheel"
-    for url in serve([python, "app.py"], space, tmp_path, {"PYTHONPATH": ""}):
+    env = TEST_ENV | {"PYTHONPATH": ""}
+    with serving([python, "app.py"], cwd=space, env=env, log=tmp_path / "server.log") as url:
         client = Client(url, verbose=False, download_files=False, analytics_enabled=False)
         try:
             assert client.predict("3 1 4 1 5", api_name="/copy") == ("3 1 4 1 5", "right")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 
 from annotated.lab import LabConfig
-from tests.demos.conftest import GRADIO_WARNINGS, ROOT, serve
+from tests.demos.conftest import GRADIO_WARNINGS, ROOT, TEST_ENV
 
 pytestmark = [pytest.mark.demos, *(pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS)]
 
@@ -167,8 +166,11 @@ def test_two_sessions_keep_their_own_runs(app_url: str, fresh: Any) -> None:
 @pytest.fixture(scope="module")
 def new_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server of its own that has trained nothing yet: the first Train pays every first cost."""
-    tmp = tmp_path_factory.mktemp("lab-fresh-server")
-    yield from serve([sys.executable, "-m", "annotated.cli", "demo"], ROOT, tmp, {})
+    from annotated.demo import serving
+
+    log = tmp_path_factory.mktemp("lab-fresh-server") / "server.log"
+    with serving(cwd=ROOT, env=TEST_ENV, log=log) as url:
+        yield url
 
 
 def test_first_point_within_10_s_and_controls_answer_within_500_ms_while_training(
