@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-# docs/_ext/annotated_docs/screenshots.py imports CHROMIUM_FLAGS from this module
-from tests.chromium import CHROMIUM_FLAGS as CHROMIUM_FLAGS
-from tests.chromium import launch_chromium
+from tests.chromium import launch_chromium, value, wait_for_image
 from tests.demos.conftest import GRADIO_WARNINGS, ROOT
 
 pytestmark = [
@@ -29,6 +27,8 @@ TIMEOUT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Headless Chromium; skipped without Playwright, an error without ``chromium``."""
+    pytest.importorskip("playwright.sync_api")
     with launch_chromium() as browser:
         yield browser
 
@@ -58,17 +58,6 @@ def screenshot(page: Any, name: str, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"demo_{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
-
-
-def value(page: Any, elem_id: str) -> str:
-    return str(page.locator(f"#{elem_id} textarea, #{elem_id} input").first.input_value())
-
-
-def wait_for_image(page: Any, elem_id: str) -> None:
-    page.wait_for_function(
-        f"() => {{ const i = document.querySelector('#{elem_id} img');"
-        " return i && i.complete && i.naturalWidth > 0; }"
-    )
 
 
 @pytest.mark.parametrize(

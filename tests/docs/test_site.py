@@ -168,6 +168,8 @@ def http_root(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Headless Chromium; skipped without Playwright, an error without ``chromium``."""
+    pytest.importorskip("playwright.sync_api")
     with launch_chromium() as browser:
         yield browser
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.chromium import wait_for_image
 from tests.demos.conftest import GRADIO_WARNINGS
-from tests.demos.test_browser import SCREENSHOTS, wait_for_image
+from tests.demos.test_browser import SCREENSHOTS
 
 pytestmark = [
     pytest.mark.demos,

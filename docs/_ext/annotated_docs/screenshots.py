@@ -5,9 +5,10 @@
 the page showed. The first such directive of a page takes every tab's screenshot at once:
 
 1. ``annotated demo`` serves the shipped models on a free port of 127.0.0.1 (one torch thread,
-   offline), started and stopped by the demos' tests' own ``tests.demos.conftest.serve``;
-2. Debian's headless Chromium, driven by Playwright with the Chromium flags of
-   ``tests.demos.test_browser``, opens it; each tab gets its input typed and its button
+   offline), started and stopped by the package's own :func:`annotated.demo.serving`;
+2. Debian's headless Chromium, driven by Playwright, opens it, launched and read by
+   ``tests/chromium.py`` (the same flags and page helpers as the demos' browser tests; the
+   module needs neither pytest nor the tests); each tab gets its input typed and its button
    pressed, and the screenshot is taken once the answer and its figures are on the page;
 3. the PNGs go to ``docs/_generated/demos/`` (ignored by git, removed by a clean build).
 
@@ -18,10 +19,8 @@ Gradio, or if a tab does not answer, the build stops and says why.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -64,7 +63,7 @@ def _task(tab: str, text: str) -> Shot:
     """Copy, sort, add: type ``text``, run, wait for the answer and its attention maps."""
 
     def use(page: Any) -> str:
-        from tests.demos.test_browser import value, wait_for_image
+        from tests.chromium import value, wait_for_image
 
         page.locator(f"#{tab}-input textarea").fill(text)
         page.locator(f"#{tab}-run").click()
@@ -84,7 +83,7 @@ def _task(tab: str, text: str) -> Shot:
 def _shakespeare(page: Any) -> str:
     """Generate from the default prompt; wait for all the text and both figures."""
     from annotated.demo.shakespeare_tab import DEFAULT_LENGTH as length
-    from tests.demos.test_browser import value, wait_for_image
+    from tests.chromium import value, wait_for_image
 
     prompt = value(page, "shakespeare-prompt")
     page.locator("#shakespeare-run").click()
@@ -103,7 +102,7 @@ def _shakespeare(page: Any) -> str:
 
 def _lab(page: Any) -> str:
     """Train the default configuration for a few steps; wait for its curve."""
-    from tests.demos.test_browser import wait_for_image
+    from tests.chromium import wait_for_image
 
     box = page.locator("#lab-steps input[type=number]").first
     box.fill(str(LAB_STEPS))
@@ -140,7 +139,6 @@ def _requirements() -> None:
         for name, fix in (
             ("gradio", "pip install -e '.[demos]'"),
             ("playwright", "pip install -e '.[docs]'"),
-            ("pytest", "pip install -e '.[test]' (the demos' tests' server helper)"),
         )
         if importlib.util.find_spec(name) is None
     ]
@@ -178,16 +176,13 @@ def take_screenshots(out: Path = OUT) -> dict[str, tuple[Path, str]]:
     """
     _requirements()
     labels = _tab_labels()
-    import pytest
     from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
 
-    from tests.demos.conftest import serve
-    from tests.demos.test_browser import CHROMIUM_FLAGS
+    from annotated.demo import serving
+    from tests.chromium import launch_chromium
 
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    command = [sys.executable, "-m", "annotated.cli", "demo"]
     shots: dict[str, tuple[Path, str]] = {}
     errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="annotated-screenshots-") as tmp:
@@ -195,30 +190,27 @@ def take_screenshots(out: Path = OUT) -> dict[str, tuple[Path, str]]:
         stage = "starting the app"
         try:
             with (
-                contextlib.contextmanager(serve)(command, ROOT, Path(tmp), {}) as url,
-                sync_playwright() as playwright,
+                serving(cwd=ROOT, env={"OMP_NUM_THREADS": "1"}, log=log) as url,
+                launch_chromium() as browser,
             ):
-                chromium = shutil.which("chromium")
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-                try:
-                    page = browser.new_context(viewport=VIEWPORT).new_page()
-                    page.set_default_timeout(TIMEOUT_MS)
-                    page.on("pageerror", lambda e: errors.append(str(e)))
-                    page.goto(url, wait_until="load")
-                    for tab, shot in SHOTS.items():
-                        stage = f"the {labels[tab]} tab"
-                        page.get_by_role("tab", name=labels[tab]).click()
-                        caption = f"The {labels[tab]} tab: {shot.use(page)}"
-                        path = out / f"{tab}.png"
-                        _save(page, path, shot.clip_to)
-                        shots[tab] = (path, caption)
-                finally:
-                    browser.close()
-        except (PlaywrightError, pytest.fail.Exception) as error:
+                page = browser.new_context(viewport=VIEWPORT).new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(url, wait_until="load")
+                for tab, shot in SHOTS.items():
+                    stage = f"the {labels[tab]} tab"
+                    page.get_by_role("tab", name=labels[tab]).click()
+                    caption = f"The {labels[tab]} tab: {shot.use(page)}"
+                    path = out / f"{tab}.png"
+                    _save(page, path, shot.clip_to)
+                    shots[tab] = (path, caption)
+        except PlaywrightError as error:
             server = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
             raise ExtensionError(
                 f"demo screenshots: {stage} failed: {error}\nserver log:\n{server}"
             ) from error
+        except RuntimeError as error:  # the app did not start: the message quotes its log
+            raise ExtensionError(f"demo screenshots: {stage} failed: {error}") from error
     if errors:
         raise ExtensionError(f"demo screenshots: JavaScript errors in the app: {errors}")
     logger.info("demo screenshots: %d tabs in %.1f s", len(shots), time.perf_counter() - start)
