@@ -97,15 +97,16 @@ def test_shakespeare_reads_as_play_text() -> None:
     val = tok.encode_tensor(split_corpus(text)[1][:10_000])
     assert card["metrics"]["val_loss"] <= 1.75
     assert mean_cross_entropy(lm.model, val) == pytest.approx(card["metrics"]["val_loss"], abs=0.15)
-    # samples: at the end of a speech (60 characters of validation text) a speaker's name, then
-    # lines of mostly real words (words of the plays); short rows stay on the fast cached path
-    ends = [m.end() for m in re.finditer("\n\n", split_corpus(text)[1])][10:14]
-    prompts = [split_corpus(text)[1][e - 60 : e] for e in ends]
-    x = torch.stack([tok.encode_tensor(p) for p in prompts])  # (batch, seq) = (4, 60)
+    # samples: at the end of a speech (40 characters of validation text) a speaker's name, then
+    # lines of mostly real words (words of the plays). 16 rows of 88 characters: fewer words made
+    # the fraction swing by 0.1 between seeds. 40 + 88 = 128, the context: the fast cached path
+    ends = [m.end() for m in re.finditer("\n\n", split_corpus(text)[1])][10:26]
+    prompts = [split_corpus(text)[1][e - 40 : e] for e in ends]
+    x = torch.stack([tok.encode_tensor(p) for p in prompts])  # (batch, seq) = (16, 40)
     g = torch.Generator().manual_seed(0)
-    rows = generate(lm.model, x, 60, temperature=0.8, generator=g)  # (4, 120)
-    samples = [tok.decode(row[60:]) for row in rows]
-    assert sum(bool(SPEAKER.match(s.split("\n")[0])) for s in samples) >= 3, samples
+    rows = generate(lm.model, x, 88, temperature=0.8, generator=g)  # (16, 128)
+    samples = [tok.decode(row[40:]) for row in rows]
+    assert sum(bool(SPEAKER.match(s.split("\n")[0])) for s in samples) >= 12, samples
     words = WORD.findall(" ".join(samples))
     known = set(WORD.findall(text))
     assert sum(w in known for w in words) / len(words) >= 0.85, samples
