@@ -23,7 +23,6 @@ import argparse
 import concurrent.futures
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -36,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from machine import save_result
 
-import annotated
 from annotated import get_task
 
 RESULTS = Path(__file__).parent / "results"
@@ -264,12 +263,8 @@ def main() -> None:
         "concurrent": crowd,
         "concurrent_http": http_crowd,
         "load_average_1min": load,
-        "torch": torch.__version__,
-        "annotated": annotated.__version__,
-        "machine": platform.processor() or platform.machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    save_result(args.out, result)
 
     print(f"Demos on the shipped models ({args.inputs} held-out inputs per task, one torch thread)")
     print(f"{'text answer':<14} {'server median':>13} {'p95':>8} {'round trip':>11} {'p95':>8}")

@@ -13,9 +13,7 @@ Run: ``python benchmarks/bench_gpt_step.py`` (writes ``benchmarks/results/gpt_st
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -23,9 +21,9 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from machine import save_result
 from torch import nn
 
-import annotated
 from annotated import GPT, GPTConfig
 
 RESULTS = Path(__file__).parent / "results"
@@ -131,12 +129,8 @@ def main() -> None:
         "repeats": args.repeats,
         "goal_ratio": 1.0,
         "by_threads": runs,
-        "torch": torch.__version__,
-        "annotated": annotated.__version__,
-        "machine": platform.processor() or platform.machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    save_result(args.out, result)
 
     print(
         f"Training step, {counts[OURS]:,} parameters, batch {args.batch} x {config.block_size}, "

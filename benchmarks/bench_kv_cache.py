@@ -10,16 +10,14 @@ Run: ``python benchmarks/bench_kv_cache.py`` (writes ``benchmarks/results/kv_cac
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
 
 import torch
+from machine import save_result
 
-import annotated
 from annotated import GPT, GPTConfig, generate
 
 RESULTS = Path(__file__).parent / "results"
@@ -81,12 +79,8 @@ def main() -> None:
         "repeats": args.repeats,
         "goal_speedup": 3.0,
         "by_threads": runs,
-        "torch": torch.__version__,
-        "annotated": annotated.__version__,
-        "machine": platform.processor() or platform.machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    save_result(args.out, result)
 
     print(
         f"KV cache: {args.new_tokens} new tokens at block size {args.block_size}, "

@@ -27,18 +27,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
+from machine import load_average, save_result
 
-import annotated
 from annotated.tasks.shakespeare_run import run_shakespeare
-from annotated.training.files import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
@@ -70,14 +67,6 @@ RECIPES: dict[str, dict[str, Any]] = {
     "rope+rms+swiglu lr2e-3": MODERN | {"lr": 2e-3, "min_lr": 2e-4},
     "rope+rms+swiglu lr3e-3": MODERN | {"lr": 3e-3, "min_lr": 3e-4},
 }
-
-
-def load_average() -> float | None:
-    """The 1-minute load average, if the platform has one."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
 
 
 def run_recipe(name: str, corpus: Path, steps: int | None, seed: int = 0) -> dict[str, Any]:
@@ -173,15 +162,7 @@ def main() -> int:
         if args.steps is None:  # read again: another process may have added its runs meanwhile
             saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
             saved["runs"][row["recipe"]] = row
-            saved["machine"] = {
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-                "torch": torch.__version__,
-                "annotated": annotated.__version__,
-                "cpus": os.cpu_count(),
-            }
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(RESULTS, (json.dumps(saved, indent=1) + "\n").encode())
+            save_result(RESULTS, saved)
     rows = list(json.loads(RESULTS.read_text())["runs"].values()) if RESULTS.is_file() else []
     if rows:
         print(table(rows))

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -41,9 +40,9 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from machine import save_result
 from torch import nn
 
-import annotated
 from annotated import EncoderDecoder, TransformerConfig, padding_mask, target_mask
 from annotated.cli import build_parser
 
@@ -195,8 +194,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "training.json")
     args = parser.parse_args()
     result: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    result |= {"benchmark": "training", "torch": torch.__version__, "annotated": annotated.__version__,
-               "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count()}  # fmt: skip
+    result["benchmark"] = "training"
     if args.part in ("all", "tasks"):
         result.setdefault("time_to_accuracy", {})
         for task in args.tasks:
@@ -206,8 +204,7 @@ def main() -> None:
             size: measure_step(size, repeats, args.threads)
             for size, repeats in zip(SIZES, args.repeats, strict=True)
         }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    save_result(args.out, result)
     report(result)
     print(f"wrote {args.out}")
 
