@@ -20,6 +20,7 @@ import json
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -113,11 +114,17 @@ def shakespeare(r: dict[str, Any]) -> list[Row]:
     rows = []
     if nanogpt:
         losses = sorted(run["val_loss"] for run in nanogpt)
-        speed = statistics.median(run["tokens_per_s"] for run in nanogpt)
+        by_threads: dict[int, list[float]] = {}
+        for run in nanogpt:
+            by_threads.setdefault(run["threads"], []).append(run["tokens_per_s"])
+        speed = ", ".join(
+            f"{statistics.median(v):,.0f} tokens/s on {t} thread(s)"
+            for t, v in sorted(by_threads.items(), reverse=True)
+        )
         rows.append(
             row(
                 f"nanoGPT CPU recipe, tiny Shakespeare val loss, median of {len(losses)} seed(s) "
-                f"(range {losses[0]:.4f}-{losses[-1]:.4f}; {speed:,.0f} tokens/s)",
+                f"(range {losses[0]:.4f}-{losses[-1]:.4f}; {speed})",
                 statistics.median(losses),
                 1.89,
                 "nats",
@@ -211,11 +218,12 @@ def plot(headline: list[Row], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(headline) + 1.2))
+    fig, ax = plt.subplots(figsize=(10, 0.6 * len(headline) + 1.2))
     ratios = [r["value"] / r["goal"] for r in headline]
     colors = ["tab:green" if r["met"] else "tab:red" for r in headline]
     labels = [
-        f"{r['figure']}  ({r['value']:.3g} {r['unit']}, goal {r['goal']:.3g})" for r in headline
+        textwrap.fill(f"{r['figure']}  ({r['value']:.3g} {r['unit']}, goal {r['goal']:.3g})", 70)
+        for r in headline
     ]
     ax.barh(range(len(headline)), ratios, color=colors)
     ax.axvline(1.0, color="black", linewidth=1)
