@@ -82,11 +82,17 @@ def gpt_step(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def seconds_range(t: dict[str, Any]) -> str:
+    """`` (range a-b s)`` when the figure is a median over several runs."""
+    low, high = t.get("seconds_range", [t["seconds"]] * 2)
+    return f" (range {low:.0f}-{high:.0f} s)" if high > low else ""
+
+
 def training(r: dict[str, Any]) -> list[Row]:
     rows = [
         row(
-            f"annotated train {task}: seconds to {100 * t['target_exact_match']:.0f}% "
-            f"(reached {100 * t['test_exact_match']:.1f}%)",
+            f"annotated train {task}: seconds to {100 * t['target_exact_match']:.0f}%, median of "
+            f"{len(t.get('seeds', [0]))} seed(s){seconds_range(t)} (worst {100 * t['test_exact_match']:.1f}%)",
             t["seconds"],
             t["target_seconds"],
             "s",
