@@ -12,7 +12,9 @@ from annotated.cli.argtypes import positive_int
 def run(args: argparse.Namespace) -> int:
     """Build the app (no model is loaded yet) and serve it until interrupted."""
     if importlib.util.find_spec("gradio") is None:
-        raise ValueError("the demos need Gradio: pip install 'annotated[demos]'")
+        raise ValueError(
+            "the demos need Gradio: pip install -e '.[demos]' in a checkout of annotated (or: make demo)"
+        )
     from annotated.demo import build_demo, launch  # imports Gradio: only this command pays
 
     launch(build_demo(), host=args.host, port=args.port, share=args.share, inbrowser=args.open)

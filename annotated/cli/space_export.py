@@ -11,7 +11,9 @@ from typing import Any
 def run(args: argparse.Namespace) -> int:
     """Build the wheel, write the Space, list what was written."""
     if importlib.util.find_spec("gradio") is None:
-        raise ValueError("the Space pins the installed Gradio: pip install 'annotated[demos]'")
+        raise ValueError(
+            "the Space pins the installed Gradio: pip install -e '.[demos]' in a checkout of annotated (or: make demo)"
+        )
     from annotated.demo.space import export_space
 
     try:

@@ -4,7 +4,7 @@ The app lives in the package, not beside it, so that every way of running it run
 code: ``annotated demo`` (the command line), ``python demos/app.py`` (the repository's thin
 entry point, for ``gradio demos/app.py`` reload mode) and the Hugging Face Space written by
 ``annotated space-export`` (whose ``app.py`` imports it from the wheel it ships). It needs the
-``demos`` extra: ``pip install annotated[demos]``.
+``demos`` extra: ``pip install -e ".[demos]"`` in a checkout (``make demo`` does it).
 
 One module per tab (``task_tab`` serves copy, sort and add, which differ only in data;
 ``shakespeare_tab``), ``models`` loads the trained models on first use, ``checks`` validates
