@@ -76,20 +76,15 @@ def _controls() -> dict[str, Any]:
                 *lim["seq_len"], value=d.seq_len, step=8, label="sequence length (Shakespeare)"
             )
         with gr.Row():
-            c["lr"] = gr.Number(
-                d.lr,
-                label="peak learning rate",
-                minimum=lim["lr"][0],
-                maximum=lim["lr"][1],
-                elem_id="lab-lr",
-            )
+            # no minimum/maximum on the number boxes: Gradio would refuse a value out of range
+            # before check() runs, with its own message and the Train button left enabled;
+            # LabConfig.problems() checks the LIMITS and says which field is wrong
+            c["lr"] = gr.Number(d.lr, label="peak learning rate", elem_id="lab-lr")
             c["schedule"] = gr.Radio(list(SCHEDULES), value=d.schedule, label="schedule")
             c["warmup"] = gr.Number(
-                d.warmup, label="warmup steps", precision=0, minimum=0, maximum=lim["warmup"][1]
+                d.warmup, label="warmup steps", precision=0, elem_id="lab-warmup"
             )
-            c["seed"] = gr.Number(
-                d.seed, label="seed", precision=0, minimum=0, maximum=lim["seed"][1]
-            )
+            c["seed"] = gr.Number(d.seed, label="seed", precision=0, elem_id="lab-seed")
     return c
 
 

@@ -213,3 +213,34 @@ def test_space_files(tmp_path: Path) -> None:
     compile((tmp_path / "space" / "app.py").read_text(), "app.py", "exec")
     with pytest.raises(FileExistsError, match="is not empty"):
         export_space(tmp_path / "space", wheel=wheel)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("lr", 5.0, "learning rate must be a number from 1e-05 to 1; got 5.0"),
+        ("lr", 0.0, "learning rate must be a number from 1e-05 to 1; got 0.0"),
+        ("lr", None, "learning rate must be a number from 1e-05 to 1; got None"),
+        ("warmup", -1, "warmup steps must be a whole number from 0 to 5000; got -1"),
+        ("warmup", 6000, "warmup steps must be a whole number from 0 to 5000; got 6000"),
+        ("seed", -3, "seed must be a whole number from 0 to 2.14748e+09; got -3"),
+        ("seed", 2**31, "seed must be a whole number from 0 to 2.14748e+09"),
+    ],
+)
+def test_lab_number_boxes_leave_out_of_range_values_to_the_lab_checks(
+    field: str, value: Any, message: str
+) -> None:
+    """Gradio's own bounds would refuse the value first, with the Train button left enabled."""
+    from annotated.demo.lab_events import FIELDS, check
+    from annotated.lab import LabConfig
+
+    demo = build_demo(Models(tiny_loader))
+    box = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == f"lab-{field}")
+    assert isinstance(box, gr.Number)
+    passed = box.preprocess(value)  # what the page sends reaches check() unrefused
+    values = LabConfig().to_dict() | {field: passed}
+    verdict, _, button = check(*(values[f] for f in FIELDS))
+    assert verdict.startswith("✗ Cannot train: ") and message in verdict
+    assert button.interactive is False
+    del demo
+    gc.collect()

@@ -121,6 +121,7 @@ def test_sample_attention_probe_and_code(fresh: Any) -> None:
         ({"d_model": 72, "n_head": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
         ({"warmup": 50, "steps": 10}, "longer than the run"),
         ({"n_layer": 40}, "maximum value 12"),  # the slider refuses it before our check
+        ({"lr": 5.0}, "learning rate must be a number from 1e-05 to 1; got 5.0"),
     ],
 )
 def test_impossible_configs_are_explained_before_training(
