@@ -67,6 +67,10 @@ CASES = {
     "eval zero examples": (["eval", "x", "--examples", "0"], "expected a positive integer"),
     "decode without text": (["decode", "x"], "required: text"),
     "zero threads": (["train", "copy", "--threads", "0"], "expected a positive integer"),
+    "shapes vocab 1": (["shapes", "--vocab", "1"], "--vocab 1: need at least 2"),
+    "shapes zero layers": (["shapes", "--N", "0"], "expected a positive integer"),
+    "generate nothing": (["generate", "x", "--max-new-tokens", "0"], "expected a positive integer"),
+    "decode shipped gpt": (["decode", "shakespeare", "3 1"], "not a task model"),
 }
 
 
@@ -172,3 +176,10 @@ def test_a_diverging_run_stops_with_one_line_and_keeps_its_checkpoint(
     assert len(err.splitlines()) == 1 and "loss is nan at optimizer step" in err
     assert f"the checkpoint of step 1 is kept in {out}" in err
     assert main(["eval", str(out), "--examples", "3"]) == 0  # the kept checkpoint loads
+
+
+def test_eval_and_decode_take_a_shipped_models_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["decode", "sort", "3 1 2 1"]) == 0
+    assert capsys.readouterr().out.strip() == "1 1 2 3"
+    assert main(["eval", "add", "--examples", "20"]) == 0
+    assert "exact match: 100.0% on 20 held-out add inputs" in capsys.readouterr().out

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
+
+from annotated.pretrained import NAMES, weights_path
 
 Number = TypeVar("Number", int, float)
 
@@ -53,3 +56,15 @@ THREADS_HELP = (
     "CPU threads for PyTorch (default 1: the task models are small, and on a busy 2-core "
     "machine a second thread slows training several-fold)"
 )
+
+
+def checkpoint(text: str) -> Path:
+    """A run directory or checkpoint file; a shipped model's name where no such path exists.
+
+    Examples
+    --------
+    >>> checkpoint("copy").name, checkpoint("runs/copy").as_posix()
+    ('copy.safetensors', 'runs/copy')
+    """
+    path = Path(text)
+    return weights_path(text) if text in NAMES and not path.exists() else path

@@ -1,14 +1,13 @@
-"""``annotated decode RUN_DIR|CHECKPOINT "3 1 4"``: the model's answer to one input."""
+"""``annotated decode RUN_DIR|CHECKPOINT|NAME "3 1 4"``: the model's answer to one input."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from annotated.cli.argtypes import THREADS_HELP, positive_int
+from annotated.cli.argtypes import THREADS_HELP, checkpoint, positive_int
 from annotated.tasks.loading import load_task_model
 from annotated.tasks.metric import predict
 from annotated.training.device import pick_device
@@ -26,7 +25,11 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the ``decode`` subcommand."""
     p = sub.add_parser("decode", help="answer one input with a trained task model")
-    p.add_argument("checkpoint", type=Path, help="a run directory or its model.safetensors")
+    p.add_argument(
+        "checkpoint",
+        type=checkpoint,
+        help="a run directory, its model.safetensors, or a shipped model: copy, sort or add",
+    )
     p.add_argument("text", help="the input, e.g. '3 1 4 1 5' or '123+456'")
     p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")
     p.add_argument("--alpha", type=float, default=0.0, help="beam length penalty exponent (0)")

@@ -1,14 +1,13 @@
-"""``annotated eval RUN_DIR|CHECKPOINT``: exact match on held-out inputs."""
+"""``annotated eval RUN_DIR|CHECKPOINT|NAME``: exact match on held-out inputs."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from annotated.cli.argtypes import THREADS_HELP, positive_int
+from annotated.cli.argtypes import THREADS_HELP, checkpoint, positive_int
 from annotated.tasks.loading import load_task_model
 from annotated.tasks.metric import exact_match
 from annotated.training.device import pick_device
@@ -30,7 +29,11 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the ``eval`` subcommand."""
     p = sub.add_parser("eval", help="exact match of a trained task model on held-out inputs")
-    p.add_argument("checkpoint", type=Path, help="a run directory or its model.safetensors")
+    p.add_argument(
+        "checkpoint",
+        type=checkpoint,
+        help="a run directory, its model.safetensors, or a shipped model: copy, sort or add",
+    )
     p.add_argument("--examples", type=positive_int, default=1000, help="held-out inputs (1000)")
     p.add_argument("--split", choices=("test", "val"), default="test", help="held-out split")
     p.add_argument("--beam", type=positive_int, default=1, help="beam size (1 = greedy)")

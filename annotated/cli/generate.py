@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from annotated.cli.argtypes import THREADS_HELP, fraction, non_negative_int, positive_int
+from annotated.cli.argtypes import (
+    THREADS_HELP,
+    checkpoint,
+    fraction,
+    non_negative_int,
+    positive_int,
+)
 from annotated.decoding.generate import generate_stream
-from annotated.pretrained import NAMES, weights_path
 from annotated.tasks.language_model import load_language_model
 from annotated.training.device import pick_device
 
@@ -50,11 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if args.top_p == 0:
         raise ValueError("--top-p must be above 0 (1 keeps every token)")
     torch.set_num_threads(args.threads)
-    source = args.checkpoint
-    if not source.exists() and str(source) in NAMES:
-        source = weights_path(str(source))
     device = pick_device(args.device)
-    model, tokenizer, _ = load_language_model(source, device)
+    model, tokenizer, _ = load_language_model(args.checkpoint, device)
     prompt = tokenizer.encode_tensor(args.prompt)[None].to(device)  # (batch, seq) = (1, len)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     out = sys.stdout
@@ -80,12 +81,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "checkpoint",
-        type=Path,
+        type=checkpoint,
         help="a run directory, its model.safetensors, or 'shakespeare' (the shipped model)",
     )
     p.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
     p.add_argument(
-        "--max-new-tokens", type=non_negative_int, default=500, help="characters to add (500)"
+        "--max-new-tokens", type=positive_int, default=500, help="characters to add (500)"
     )
     p.add_argument(
         "--temperature", type=temperature, default=0.8, help="0 = greedy, 1 = the model's (0.8)"

@@ -53,7 +53,7 @@ def load_language_model(path: Path | str, device: torch.device | str = "cpu") ->
     card, where = checkpoint.card, checkpoint.path.with_suffix(".json")
     if not isinstance(checkpoint.model, GPT):
         raise CheckpointError(
-            f"{where}: a {card['architecture']!r} checkpoint, not a language model (gpt)"
+            f"{where}: an {card['architecture']!r} checkpoint, not a language model (gpt)"
         )
     vocab = card.get("vocab")
     if not isinstance(vocab, list) or not all(isinstance(c, str) for c in vocab):
