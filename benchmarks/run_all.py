@@ -228,7 +228,7 @@ def plot(headline: list[Row], path: Path) -> None:
     ratios = [r["value"] / r["goal"] for r in headline]
     colors = ["tab:green" if r["met"] else "tab:red" for r in headline]
     labels = [
-        textwrap.fill(f"{r['figure']}  ({r['value']:.3g} {r['unit']}, goal {r['goal']:.3g})", 70)
+        textwrap.fill(f"{r['figure']}  ({r['value']:.4g} {r['unit']}, goal {r['goal']:.3g})", 70)
         for r in headline
     ]
     ax.barh(range(len(headline)), ratios, color=colors)

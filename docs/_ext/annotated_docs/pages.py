@@ -138,7 +138,7 @@ def headline_rows(headline: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         rows.append(
             (
                 str(item.get("figure", item.get("benchmark", "?"))),
-                f"{value:.3g} {unit}".strip() if isinstance(value, (int, float)) else "–",
+                f"{value:.4g} {unit}".strip() if isinstance(value, (int, float)) else "–",
                 f"{better}{goal:.3g} {unit}".strip() if isinstance(goal, (int, float)) else "–",
                 met,
             )
