@@ -79,6 +79,15 @@ def png(fig: Figure, name: str) -> str:
     return str(save_png(fig, name))
 
 
+def not_valid(error: ValueError) -> str:
+    """The message of an input the run cannot read, prefixed as the task tabs do.
+
+    Gradio strips a message's enclosing quotes: ``'abc' is not ... e.g. '3 1 4 1 5'`` would
+    lose the first and the last.
+    """
+    return f"Not a valid input: {str(error).rstrip('.')}."
+
+
 def config_of(values: dict[str, Any]) -> lab.LabConfig:
     """The config the controls describe, or a :class:`gradio.Error` explaining what is wrong."""
     clean: dict[str, Any] = {
@@ -259,7 +268,7 @@ def sample(
             run, text or EXAMPLES[run.config.task], int(length), temperature, int(seed)
         )
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(not_valid(error)) from None
 
 
 @answering
@@ -278,7 +287,7 @@ def attention(
     try:
         maps = lab.run_attention(run, text or EXAMPLES[c.task])
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(not_valid(error)) from None
     return png(
         attention_figure([m for m in maps if m.layer == int(layer)], int(head)), "lab-attention"
     )

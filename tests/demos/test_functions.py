@@ -244,3 +244,22 @@ def test_lab_number_boxes_leave_out_of_range_values_to_the_lab_checks(
     assert button.interactive is False
     del demo
     gc.collect()
+
+
+def test_lab_input_errors_keep_their_quotes() -> None:
+    """Gradio strips a message's enclosing quotes; the prefix keeps ``'abc'`` whole."""
+    from annotated.demo.lab_events import attention, sample
+    from annotated.lab import LabSession
+    from tests.lab.helpers import TINY_TASK, tiny
+
+    session = LabSession()
+    try:
+        assert session.train(tiny(TINY_TASK, steps=2)).wait(120)
+        for ask in (lambda: sample(session, None, "abc"), lambda: attention(session, None, "abc")):
+            with pytest.raises(gr.Error) as error:
+                ask()
+            message = str(error.value.message)
+            assert message.startswith("Not a valid input: 'abc' is not a single digit")
+            assert message.endswith("e.g. '3 1 4 1 5'.")
+    finally:
+        session.close()
