@@ -27,6 +27,17 @@ from annotated.sublayer import SublayerConnection
 class DecoderLayer(nn.Module):
     """Masked self-attention, cross-attention over the memory, feed-forward.
 
+    .. math::
+
+        a &= \\mathrm{Sublayer}_1\\big(y,\\ \\mathrm{SelfAttn}(\\cdot, \\cdot, \\cdot;\\ \\text{causal mask})\\big) \\\\
+        c &= \\mathrm{Sublayer}_2\\big(a,\\ \\mathrm{CrossAttn}(\\cdot, m, m;\\ \\text{source mask})\\big) \\\\
+        \\text{output} &= \\mathrm{Sublayer}_3(c,\\ \\mathrm{FFN})
+
+    where :math:`\\mathrm{Sublayer}(x, f)` is a :class:`SublayerConnection` around :math:`f`,
+    on ``(batch, tgt_len, d_model)``, with the memory :math:`m` ``(batch, src_len, d_model)``.
+    The causal mask keeps position :math:`i` from seeing later targets; cross-attention is
+    where the target side reads the source.
+
     Parameters
     ----------
     size : int
@@ -95,6 +106,15 @@ class DecoderLayer(nn.Module):
 
 class Decoder(nn.Module):
     """A stack of ``N`` copies of ``layer``, then the final norm its layout needs.
+
+    .. math::
+
+        h_0 = x, \\qquad h_l = \\mathrm{Layer}_l(h_{l-1}) \\;\\; (l = 1, \\dots, N), \\qquad
+        \\text{output} = \\mathrm{Norm}_{final}(h_N)
+
+    on ``(batch, tgt_len, d_model)``; every layer keeps that shape, which is what makes them stackable.
+    The final norm is the identity for post-norm layers and a norm for pre and sandwich
+    layouts, whose residual stream is otherwise never normalised (each layer also reads the memory).
 
     Examples
     --------

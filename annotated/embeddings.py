@@ -22,7 +22,15 @@ from annotated._checks import check_tokens
 
 
 class Embeddings(nn.Module):
-    """Look up each token's vector and scale it by :math:`\\sqrt{d_{model}}`.
+    """Look up each token's vector and scale it by :math:`\\sqrt{d_{model}}` (section 3.4).
+
+    .. math::
+
+        \\mathrm{Embed}(x)_{b,t} = \\sqrt{d_{model}}\\; E_{x_{b,t}}, \\qquad
+        E \\in \\mathbb{R}^{V \\times d_{model}}
+
+    integer tokens ``(batch, seq)`` become ``(batch, seq, d_model)``. The scale matters only
+    relative to the positional encodings added next; see the module docstring.
 
     Parameters
     ----------

@@ -30,6 +30,15 @@ def clones(module: nn.Module, n: int) -> nn.ModuleList:
 class EncoderLayer(nn.Module):
     """Self-attention then feed-forward, each in a :class:`SublayerConnection`.
 
+    .. math::
+
+        z = \\mathrm{Sublayer}_1\\big(x,\\ \\mathrm{SelfAttn}(\\cdot, \\cdot, \\cdot;\\ \\text{source mask})\\big),
+        \\qquad \\text{output} = \\mathrm{Sublayer}_2(z,\\ \\mathrm{FFN})
+
+    where :math:`\\mathrm{Sublayer}(x, f)` is a :class:`SublayerConnection` around :math:`f`,
+    on ``(batch, src_len, d_model)``: every position reads every non-padding source position,
+    then transforms its own features.
+
     Parameters
     ----------
     size : int
@@ -79,6 +88,15 @@ class EncoderLayer(nn.Module):
 
 class Encoder(nn.Module):
     """A stack of ``N`` copies of ``layer``, then the final norm its layout needs.
+
+    .. math::
+
+        h_0 = x, \\qquad h_l = \\mathrm{Layer}_l(h_{l-1}) \\;\\; (l = 1, \\dots, N), \\qquad
+        \\text{output} = \\mathrm{Norm}_{final}(h_N)
+
+    on ``(batch, src_len, d_model)``; every layer keeps that shape, which is what makes them stackable.
+    The final norm is the identity for post-norm layers and a norm for pre and sandwich
+    layouts, whose residual stream is otherwise never normalised.
 
     Examples
     --------

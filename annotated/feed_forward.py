@@ -40,7 +40,16 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 
 
 class PositionwiseFeedForward(nn.Module):
-    """:math:`\\phi(x W_1 + b_1) W_2 + b_2`, with dropout on the hidden layer.
+    """The position-wise feed-forward network (section 3.3), dropout on the hidden layer.
+
+    .. math::
+
+        \\mathrm{FFN}(x) = \\phi(x W_1 + b_1) W_2 + b_2, \\qquad
+        W_1 \\in \\mathbb{R}^{d_{model} \\times d_{ff}}, \\; W_2 \\in \\mathbb{R}^{d_{ff} \\times d_{model}}
+
+    applied to each position of a ``(batch, seq, d_model)`` tensor on its own (hidden
+    ``(batch, seq, d_ff)``), with :math:`\\phi` ReLU in the paper. Attention mixes positions;
+    this is where each position transforms its own features.
 
     Parameters
     ----------
@@ -88,7 +97,16 @@ class PositionwiseFeedForward(nn.Module):
 
 
 class SwiGLU(nn.Module):
-    """:math:`(x W \\odot \\mathrm{SiLU}(x V)) W_2`, with dropout on the gated hidden layer.
+    """The SwiGLU feed-forward network (Shazeer 2020), dropout on the gated hidden layer.
+
+    .. math::
+
+        \\mathrm{SwiGLU}(x) = \\left( x W \\odot \\mathrm{SiLU}(x V) \\right) W_2, \\qquad
+        \\mathrm{SiLU}(z) = z\\,\\sigma(z)
+
+    (plus biases when ``bias`` is set), on ``(batch, seq, d_model)``. Three matrices instead
+    of two, so the hidden width is :math:`\\tfrac{2}{3} d_{ff}` to keep the parameter count;
+    the multiplicative gate is what PaLM and LLaMA found trains better than ReLU.
 
     Parameters
     ----------

@@ -30,7 +30,15 @@ from annotated.positional import make_positions
 
 
 class Generator(nn.Module):
-    """The final linear layer and log-softmax: :math:`\\log \\mathrm{softmax}(x W_{gen} + b)`.
+    """The final linear layer and log-softmax.
+
+    .. math::
+
+        \\log p(w \\mid \\cdot) = \\Big(\\log \\mathrm{softmax}(x W_{gen} + b)\\Big)_w
+            = (x W_{gen} + b)_w - \\log \\sum_{v} e^{(x W_{gen} + b)_v}
+
+    with :math:`W_{gen} \\in \\mathbb{R}^{d_{model} \\times V}`: ``(batch, seq, d_model)`` in,
+    ``(batch, seq, vocab)`` out.
 
     Log-probabilities, not probabilities, because the losses (KL divergence, NLL) take logs and
     ``log_softmax`` computes them without the underflow of ``log(softmax(x))``.

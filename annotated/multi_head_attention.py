@@ -36,7 +36,22 @@ from annotated.positional.relative import AttentionPositions
 
 
 class MultiHeadedAttention(nn.Module):
-    """Project into :math:`h` heads, attend in each, concatenate, project back.
+    """Project into :math:`h` heads, attend in each, concatenate, project back (section 3.2.2).
+
+    .. math::
+
+        \\mathrm{MultiHead}(Q, K, V) = \\mathrm{Concat}(\\mathrm{head}_1, \\dots,
+        \\mathrm{head}_h) W^O, \\qquad
+        \\mathrm{head}_i = \\mathrm{softmax}\\left(
+            \\frac{Q W^Q_i \\, (K W^K_i)^\\top}{\\sqrt{d_k}}\\right) V W^V_i
+
+    with :math:`d_k = d_{model} / h`, and each projection carrying a bias when ``bias`` is
+    set. ``query`` is ``(batch, seq_q, d_model)``, ``key`` and ``value``
+    ``(batch, seq_k, d_model)``; each head works on ``(batch, h, seq, d_k)`` and the result
+    is ``(batch, seq_q, d_model)``. A mask sets excluded scores to :math:`-\\infty` before
+    the softmax, and ``positions`` rotates :math:`Q, K` (RoPE) or adds a bias to the scores
+    (ALiBi). Several narrow heads cost as much as one full-width head, yet each can attend
+    to a different position for a different reason.
 
     Parameters
     ----------

@@ -34,9 +34,19 @@ from annotated.config import check_choice
 class LayerNorm(nn.Module):
     """Layer normalisation over the last dimension (equal to ``torch.nn.LayerNorm``).
 
-    The computation calls ``F.layer_norm``, PyTorch's fused kernel for exactly the formula in
-    the module docstring; :func:`annotated.numpy_ref.layer_norm` spells it out and tests hold
-    the two equal.
+    .. math::
+
+        \\mathrm{LayerNorm}(x) = \\gamma \\odot \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta,
+        \\qquad \\mu = \\frac{1}{d}\\sum_i x_i, \\quad \\sigma^2 = \\frac{1}{d}\\sum_i (x_i - \\mu)^2
+
+    for each position's feature vector :math:`x \\in \\mathbb{R}^d`, e.g. each
+    ``(batch, seq)`` entry of a ``(batch, seq, d_model)`` tensor. The variance is the
+    *biased* one and :math:`\\epsilon` sits inside the root, unlike the original Annotated
+    Transformer's ``x.std()``. Normalising every position keeps the residual stream's scale
+    steady from layer to layer, which makes deep stacks trainable.
+
+    The computation calls ``F.layer_norm``, PyTorch's fused kernel for exactly this formula;
+    :func:`annotated.numpy_ref.layer_norm` spells it out and tests hold the two equal.
 
     Parameters
     ----------
@@ -68,6 +78,16 @@ class LayerNorm(nn.Module):
 
 class RMSNorm(nn.Module):
     """Root-mean-square normalisation over the last dimension.
+
+    .. math::
+
+        \\mathrm{RMSNorm}(x) = \\gamma \\odot \\frac{x}{\\mathrm{rms}(x)}, \\qquad
+        \\mathrm{rms}(x) = \\sqrt{\\frac{1}{d}\\sum_i x_i^2 + \\epsilon}
+
+    for each position's feature vector :math:`x \\in \\mathbb{R}^d` of a
+    ``(batch, seq, d_model)`` tensor. LayerNorm without the centring and the bias (Zhang &
+    Sennrich 2019): the rescaling alone does the stabilising, at a lower cost, and it is
+    what LLaMA-style models use. The computation calls ``F.rms_norm``.
 
     Parameters
     ----------

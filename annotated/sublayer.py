@@ -35,6 +35,15 @@ from annotated.norms import make_norm
 class SublayerConnection(nn.Module):
     """A residual connection with a normalisation in the chosen place.
 
+    .. math::
+
+        \\text{post (the paper, 3.1):}\\quad & \\mathrm{Norm}(x + \\mathrm{Dropout}(\\mathrm{Sublayer}(x))) \\\\
+        \\text{pre (default):}\\quad & x + \\mathrm{Dropout}(\\mathrm{Sublayer}(\\mathrm{Norm}(x))) \\\\
+        \\text{sandwich:}\\quad & x + \\mathrm{Dropout}(\\mathrm{Norm}_2(\\mathrm{Sublayer}(\\mathrm{Norm}_1(x))))
+
+    on ``(batch, seq, d_model)``. Pre-norm keeps an identity path from the output to every
+    layer, so gradients do not shrink with depth; the paper's post-norm needs its warmup.
+
     Parameters
     ----------
     size : int

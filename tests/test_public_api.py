@@ -9,8 +9,39 @@ import pytest
 
 import annotated
 
-# Tools rather than equations: they transform or inspect models but compute no formula.
-NO_MATH = {"trace_shapes", "record_attention"}
+# Names whose own docstring has no displayed equation. An API page shows only the object's
+# docstring, so every component or function with a formula carries its ``.. math::`` itself.
+NO_MATH = {
+    # plumbing: containers, configs, I/O, registries, tools that compute no formula
+    "Batch",
+    "GPTConfig",
+    "LoopOptions",
+    "Task",
+    "TrainState",
+    "TransformerConfig",
+    "Vocabulary",
+    "generate_stream",
+    "get_task",
+    "load_checkpoint",
+    "load_task_model",
+    "predict",
+    "record_attention",
+    "save_checkpoint",
+    "trace_shapes",
+}
+# Not done yet: these have a formula, stated only in their module docstring (or inline).
+MATH_IN_MODULE_ONLY = {
+    "EncoderDecoder",
+    "GPT",
+    "LossCompute",
+    "beam_search",
+    "exact_match",
+    "greedy_decode",
+    "make_model",
+    "paper_adam",
+    "sample_next",
+    "train",
+}
 # a shape written as a literal tuple of named or numbered dimensions, e.g. ``(batch, seq, d_model)``
 SHAPE = re.compile(r"``\((\.\.\.|\w+)(, (\.\.\.|\w+))*,?\)``")
 
@@ -40,12 +71,24 @@ def test_public_name_is_documented(name: str) -> None:
     obj = getattr(annotated, name)
     doc = inspect.getdoc(obj) or ""
     assert "Examples\n--------" in doc and ">>> " in doc, f"{name}: no numpydoc Examples doctest"
-    if name not in NO_MATH:
+    if name in MATH_IN_MODULE_ONLY:
         module_doc = inspect.getdoc(inspect.getmodule(obj)) or ""
         assert ".. math::" in doc + module_doc or ":math:" in doc, f"{name}: no math"
+    elif name not in NO_MATH:
+        assert ".. math::" in doc, f"{name}: no displayed equation in its own docstring"
     if takes_tensors(obj):
         assert SHAPE.search(docs_of(obj)), (
             f"{name}: tensor shapes not stated as ``(batch, seq, ...)``"
+        )
+
+
+def test_math_exemptions_are_current() -> None:
+    """The exemption lists name only public names, and only ones still without an equation."""
+    assert not NO_MATH & MATH_IN_MODULE_ONLY
+    for name in NO_MATH | MATH_IN_MODULE_ONLY:
+        assert name in annotated.__all__, f"{name} is not public"
+        assert ".. math::" not in (inspect.getdoc(getattr(annotated, name)) or ""), (
+            f"{name} now has an equation: remove it from the exemptions"
         )
 
 

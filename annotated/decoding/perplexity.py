@@ -96,6 +96,13 @@ def perplexity(
 ) -> float:
     """:math:`\\exp` of :func:`mean_cross_entropy` over the whole split.
 
+    .. math::
+
+        \\mathrm{PPL} = \\exp\\Big( -\\frac{1}{n} \\sum_{t=1}^{n} \\log p(x_t \\mid x_{<t}) \\Big)
+
+    over the tokens of ``tokens`` after the first; a uniform model over :math:`V` tokens has
+    :math:`\\mathrm{PPL} = V`, so it reads as the effective number of choices per step.
+
     Parameters
     ----------
     model : GPT

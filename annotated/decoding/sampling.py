@@ -30,6 +30,13 @@ from annotated._checks import check_float
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Keep the ``k`` largest logits of each row, set the others to :math:`-\\infty`.
 
+    .. math::
+
+        z'_i = \\begin{cases} z_i & z_i \\ge z_{(k)} \\\\ -\\infty & \\text{otherwise} \\end{cases}
+
+    where :math:`z_{(k)}` is the row's :math:`k`-th largest logit; the softmax then
+    renormalises over the kept tokens, cutting the long tail that makes samples wander.
+
     Parameters
     ----------
     logits : torch.Tensor

@@ -45,6 +45,15 @@ def alibi_slopes(heads: int) -> torch.Tensor:
 class ALiBi(AttentionPositions):
     """Bias every head's scores by :math:`-m_h |i - j|`.
 
+    .. math::
+
+        \\mathrm{softmax}\\left(\\frac{q_i k_j^\\top}{\\sqrt{d_k}} - m_h\\,|i - j|\\right), \\qquad
+        m_h = 2^{-8h/H} \\quad (h = 1, \\dots, H)
+
+    for :math:`H` a power of two (otherwise see :func:`alibi_slopes`); the bias is
+    ``(heads, seq_q, seq_k)``, added to the ``(batch, heads, seq_q, seq_k)`` scores. It
+    depends on the distance alone, so models extrapolate to longer sequences.
+
     Parameters
     ----------
     heads : int

@@ -21,6 +21,14 @@ from annotated._checks import check_float
 class LearnedPositionalEncoding(nn.Module):
     """Add a learned position vector to each embedding, then apply dropout.
 
+    .. math::
+
+        \\text{output} = \\mathrm{Dropout}(x + P_{\\text{start} : \\text{start} + \\text{seq}}),
+        \\qquad P \\in \\mathbb{R}^{L_{max} \\times d_{model}} \\text{ learned}
+
+    ``x`` is ``(batch, seq, d_model)``; the rows of :math:`P` are broadcast over the batch.
+    As good as sinusoids in the paper's test, but positions past ``max_len`` have no row.
+
     Parameters
     ----------
     d_model : int

@@ -28,6 +28,18 @@ from annotated.positional.relative import AttentionPositions
 class RotaryEmbedding(AttentionPositions):
     """Rotate queries and keys by their position (RoPE).
 
+    .. math::
+
+        \\begin{pmatrix} x'_{2i} \\\\ x'_{2i+1} \\end{pmatrix} =
+        \\begin{pmatrix} \\cos m\\theta_i & -\\sin m\\theta_i \\\\
+                         \\sin m\\theta_i & \\cos m\\theta_i \\end{pmatrix}
+        \\begin{pmatrix} x_{2i} \\\\ x_{2i+1} \\end{pmatrix},
+        \\qquad \\theta_i = b^{-2i/d_k}
+
+    for each feature pair of a query or key ``(batch, heads, seq, d_k)`` at position
+    :math:`m`. Since :math:`\\langle R_m q, R_n k \\rangle = \\langle q, R_{n-m} k \\rangle`,
+    scores depend on positions only through :math:`m - n`.
+
     Parameters
     ----------
     d_k : int

@@ -48,11 +48,18 @@ def sinusoidal_table(max_len: int, d_model: int) -> torch.Tensor:
 
 
 class PositionalEncoding(nn.Module):
-    """Add the sinusoidal table to the embeddings, then apply dropout.
+    """Add the sinusoidal table to the embeddings, then apply dropout (section 3.5).
 
     .. math::
 
-        \\text{output} = \\mathrm{Dropout}(x + PE_{\\text{start} : \\text{start} + \\text{seq}})
+        PE_{(pos, 2i)} &= \\sin\\!\\left(pos / 10000^{2i/d_{model}}\\right) \\\\
+        PE_{(pos, 2i+1)} &= \\cos\\!\\left(pos / 10000^{2i/d_{model}}\\right) \\\\
+        \\text{output} &= \\mathrm{Dropout}(x + PE_{\\text{start} : \\text{start} + \\text{seq}})
+
+    ``x`` is ``(batch, seq, d_model)`` and the rows of :math:`PE` for positions ``start`` to
+    ``start + seq - 1`` are broadcast over the batch. Attention alone is blind to order;
+    each pair of dimensions is a rotation at its own frequency, so :math:`PE_{pos+k}` is a
+    fixed linear function of :math:`PE_{pos}` and relative offsets are easy to read off.
 
     The table is a non-persistent buffer: it moves with the model between devices, but it
     is derived from the sizes and so is not stored in checkpoints.

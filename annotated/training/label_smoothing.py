@@ -35,6 +35,20 @@ from annotated._checks import check_float
 class LabelSmoothing(nn.Module):
     """Summed KL divergence between the smoothed target :math:`q` and the model's :math:`p`.
 
+    .. math::
+
+        q(w) = \\begin{cases}
+            1 - \\epsilon_{ls} & w = c \\\\
+            0 & w = \\text{pad} \\\\
+            \\epsilon_{ls} / (V - 2) & \\text{otherwise}
+        \\end{cases}
+        \\qquad
+        \\mathcal{L} = \\sum_{\\text{positions}} \\sum_w q(w) \\left(\\log q(w) - \\log p(w)\\right)
+
+    for target token :math:`c`; positions whose target is padding add nothing. The input is
+    :math:`\\log p`, ``(n, vocab)`` (flatten ``(batch, seq, vocab)`` first). Smoothing makes
+    the model less sure, which costs perplexity but gains accuracy and BLEU (paper 5.4).
+
     Parameters
     ----------
     size : int

@@ -36,7 +36,27 @@ import math
 
 
 def rate(step: int, model_size: int, factor: float, warmup: int) -> float:
-    """The paper's learning rate at optimizer step ``step`` (1-based).
+    """The paper's learning rate at optimizer step ``step`` (1-based), section 5.3.
+
+    .. math::
+
+        \\mathrm{lrate}(s) = f \\cdot d_{model}^{-0.5} \\cdot
+            \\min\\left(s^{-0.5},\\ s \\cdot \\mathrm{warmup}^{-1.5}\\right)
+
+    A linear rise for ``warmup`` steps, then decay as :math:`1/\\sqrt{s}`; the branches meet
+    at the peak :math:`f\\,(d_{model} \\cdot \\mathrm{warmup})^{-0.5}`. The warmup keeps
+    Adam's first, noisily normalised updates small.
+
+    Parameters
+    ----------
+    step : int
+        :math:`s`, the optimizer step (not the micro-batch).
+    model_size : int
+        :math:`d_{model}`.
+    factor : float
+        :math:`f`, a multiplier on the whole schedule.
+    warmup : int
+        Steps of linear warmup (paper: 4000).
 
     Examples
     --------
@@ -54,6 +74,20 @@ def rate(step: int, model_size: int, factor: float, warmup: int) -> float:
 
 def warmup_cosine(step: int, *, max_lr: float, min_lr: float, warmup: int, total: int) -> float:
     """Linear warmup to ``max_lr``, then a half cosine to ``min_lr`` at step ``total``.
+
+    .. math::
+
+        \\eta(s) = \\begin{cases}
+            \\eta_{max} \\, s / \\mathrm{warmup} & s \\le \\mathrm{warmup} \\\\
+            \\eta_{min} + \\tfrac12 (\\eta_{max} - \\eta_{min})
+                \\left(1 + \\cos\\left(\\pi \\tfrac{s - \\mathrm{warmup}}{T - \\mathrm{warmup}}\\right)\\right)
+                & \\mathrm{warmup} < s < T \\\\
+            \\eta_{min} & s \\ge T
+        \\end{cases}
+
+    with :math:`\\eta_{max}` = ``max_lr``, :math:`\\eta_{min}` = ``min_lr`` and :math:`T` =
+    ``total``: the nanoGPT schedule, which ends training at a small rate instead of
+    :func:`rate`'s slow :math:`1/\\sqrt{s}` tail.
 
     Examples
     --------
