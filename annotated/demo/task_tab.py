@@ -173,6 +173,12 @@ class TaskDemo:
             return gr.skip(), gr.skip()
         return self.attention(text, beam, layer, head)
 
+    @staticmethod
+    def cleared() -> tuple[None, None, None, None]:
+        """Empty answer, verdict, attention image and download: an invalid input replaced
+        the one they were about."""
+        return None, None, None, None
+
 
 def build(name: str, models: Models) -> None:
     """Lay out the tab of task ``name`` inside the current ``gr.Tab``."""
@@ -210,6 +216,9 @@ def build(name: str, models: Models) -> None:
         [run.click, text.submit], demo.answer, [text, beam], [answer, verdict], api_name=name
     )
     answered.success(demo.attention, inputs, [image, download], api_name=f"{name}_attention")
+    answered.failure(
+        demo.cleared, None, [answer, verdict, image, download], api_visibility="private"
+    )
     gr.on(
         [layer.input, head.input],
         demo.attention_if_any,

@@ -263,3 +263,23 @@ def test_lab_input_errors_keep_their_quotes() -> None:
             assert message.endswith("e.g. '3 1 4 1 5'.")
     finally:
         session.close()
+
+
+def test_an_invalid_input_clears_the_last_answer_and_its_attention(models: Models) -> None:
+    """After "1 2" then "abc", the page must not keep the maps titled with "1 2"."""
+    demo = build_demo(models)
+    failures = [
+        d
+        for d in demo.fns.values()
+        if getattr(d.fn, "__name__", "") == "cleared" and d.trigger_only_on_failure
+    ]
+    assert len(failures) == 3  # copy, sort, add
+    for dep in failures:
+        ids = {o._id for o in dep.outputs}
+        elem = {o.elem_id for o in dep.outputs}
+        name = next(e.split("-")[0] for e in elem if e)
+        assert elem >= {f"{name}-answer", f"{name}-verdict", f"{name}-attention", f"{name}-png"}
+        assert len(ids) == 4
+    assert TaskDemo.cleared() == (None, None, None, None)
+    del demo
+    gc.collect()
