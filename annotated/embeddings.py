@@ -5,10 +5,36 @@
     \\mathrm{Embed}(x) = E_{x} \\sqrt{d_{model}}, \\qquad E \\in \\mathbb{R}^{V \\times d_{model}}
 
 Each token index selects a learned row of :math:`E`. The paper multiplies by
-:math:`\\sqrt{d_{model}}` without saying why; the usual reading is that Xavier-initialised
-rows have entries of size about :math:`1/\\sqrt{d_{model}}`, so the scaling brings them to
-unit size, the same scale as the positional encodings (entries in :math:`[-1, 1]`) they are
-added to, and positions do not drown the tokens.
+:math:`\\sqrt{d_{model}}` without saying why. What the scaling does depends on the
+initialisation of :math:`E`, and through it on the vocabulary size :math:`V`:
+:func:`~annotated.make_model` initialises :math:`E` Xavier-uniform, whose entries have
+standard deviation :math:`\\sqrt{2 / (V + d_{model})}`, so the scaled entries have
+
+.. math::
+
+    \\sqrt{d_{model}} \\cdot \\mathrm{std}(E) = \\sqrt{\\frac{2\\, d_{model}}{V + d_{model}}}
+
+which is unit size only when :math:`V \\approx d_{model}`: 0.165 for the paper's shared
+37,000-token vocabulary at :math:`d_{model} = 512`, 1.4 for an 11-token toy vocabulary. The
+sinusoidal encodings added next have root-mean-square :math:`1/\\sqrt{2} \\approx 0.71`. So
+for a real vocabulary the scaling narrows the gap -- unscaled, the tokens would be about
+100 times smaller than the positions, scaled about 4 times -- without closing it, and from
+then on the optimiser sets the size of :math:`E`. (A bare :class:`Embeddings` keeps
+``nn.Embedding``'s :math:`\\mathcal{N}(0, 1)` rows, whose scaled entries have standard
+deviation :math:`\\sqrt{d_{model}}`.)
+
+>>> import math
+>>> def scaled_std(vocab, d_model=512):
+...     E = torch.nn.init.xavier_uniform_(torch.empty(vocab, d_model))
+...     return (E * math.sqrt(d_model)).std().item(), math.sqrt(2 * d_model / (vocab + d_model))
+>>> _ = torch.manual_seed(0)
+>>> scaled_std(37000)                           # measured, predicted: the paper's vocabulary
+(0.165, 0.165)
+>>> scaled_std(11)                              # a toy vocabulary
+(1.4, 1.4)
+>>> from annotated.positional.sinusoidal import sinusoidal_table
+>>> sinusoidal_table(100, 512).pow(2).mean().sqrt().item()   # the positions' size, 1/sqrt(2)
+0.707
 """
 
 from __future__ import annotations
@@ -29,8 +55,11 @@ class Embeddings(nn.Module):
         \\mathrm{Embed}(x)_{b,t} = \\sqrt{d_{model}}\\; E_{x_{b,t}}, \\qquad
         E \\in \\mathbb{R}^{V \\times d_{model}}
 
-    integer tokens ``(batch, seq)`` become ``(batch, seq, d_model)``. The scale matters only
-    relative to the positional encodings added next; see the module docstring.
+    integer tokens ``(batch, seq)`` become ``(batch, seq, d_model)``. The scale matters
+    relative to the positional encodings added next. After :func:`~annotated.make_model`'s
+    Xavier initialisation the scaled entries have standard deviation
+    :math:`\\sqrt{2 d_{model} / (V + d_{model})}`: unit size only when
+    :math:`V \\approx d_{model}`, 0.165 for the paper's 37,000-token vocabulary.
 
     Parameters
     ----------
