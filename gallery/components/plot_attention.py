@@ -30,8 +30,8 @@ values = torch.arange(4.0).unsqueeze(1) * torch.ones(4, 2)  # (seq_k, d_v): valu
 query = 3.0 * keys[2:3]  # (seq_q, d_k): one query, aligned with key 2
 
 output, weights = attention(query, keys, values)
-print("weights:", weights.squeeze().round(decimals=3).tolist())
-print("output: ", output.squeeze().round(decimals=3).tolist())
+print("weights:", ", ".join(f"{w:.3f}" for w in weights.squeeze().tolist()))
+print("output: ", ", ".join(f"{o:.3f}" for o in output.squeeze().tolist()))
 
 # %%
 # The same numbers from the formula
@@ -70,7 +70,7 @@ fig.tight_layout()
 # ``(batch, heads, seq, d_k)`` tensors, and every row of the weights sums to one.
 q = k = v = torch.randn(2, 4, 5, d_k)  # (batch, heads, seq, d_k)
 out, p = attention(q, k, v)
-print(out.shape, p.shape)
+print("output", tuple(out.shape), "weights", tuple(p.shape))
 print("rows sum to 1:", torch.allclose(p.sum(-1), torch.ones(2, 4, 5)))
 
 # %%
@@ -78,5 +78,5 @@ print("rows sum to 1:", torch.allclose(p.sum(-1), torch.ones(2, 4, 5)))
 # ----------
 # :func:`annotated.attention` is three lines of math: scores, softmax, weighted mean. The
 # weights are a probability distribution over the keys, and their sharpness is set by the
-# size of the scores. Masks, which set some weights to exactly zero, are the subject of the
-# next example.
+# size of the scores. Masks, which set some weights to exactly zero, are the subject of
+# :ref:`sphx_glr_auto_examples_components_plot_masks.py`.
