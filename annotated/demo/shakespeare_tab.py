@@ -328,9 +328,13 @@ def build(models: Models) -> None:
         [probs, attention],
         api_name="shakespeare_inspect",
     )
-    step.release(
+    # the slider's number box fires only `input` (each keystroke) and `release` (on blur), no
+    # submit: both redraw, and "always_last" folds a drag's many inputs into the last one
+    gr.on(
+        [step.input, step.release],
         demo.inspect_if_any,
         [prompt, text, step, *sampling],
         [probs, attention],
         api_visibility="private",
+        trigger_mode="always_last",
     )

@@ -283,3 +283,16 @@ def test_an_invalid_input_clears_the_last_answer_and_its_attention(models: Model
     assert TaskDemo.cleared() == (None, None, None, None)
     del demo
     gc.collect()
+
+
+def test_the_step_box_redraws_on_typing_and_release_once_per_drag(models: Models) -> None:
+    """The slider's number box has no submit: typing fires ``input``, leaving it ``release``."""
+    demo = build_demo(models)
+    (dep,) = [d for d in demo.fns.values() if getattr(d.fn, "__name__", "") == "inspect_if_any"]
+    step = next(
+        b for b in demo.blocks.values() if str(getattr(b, "label", "")).startswith("step (")
+    )
+    assert sorted(t[1] for t in dep.targets if t[0] == step._id) == ["input", "release"]
+    assert dep.trigger_mode == "always_last"  # a drag's inputs fold into the last one
+    del demo
+    gc.collect()
