@@ -174,10 +174,10 @@ class TaskDemo:
         return self.attention(text, beam, layer, head)
 
     @staticmethod
-    def cleared() -> tuple[None, None, None, None]:
-        """Empty answer, verdict, attention image and download: an invalid input replaced
-        the one they were about."""
-        return None, None, None, None
+    def cleared() -> tuple[None, None, None, gr.DownloadButton]:
+        """Empty answer, verdict, attention image and download (hidden): an invalid input
+        replaced the one they were about."""
+        return None, None, None, gr.DownloadButton(value=None, visible=False)
 
 
 def build(name: str, models: Models) -> None:
@@ -210,12 +210,16 @@ def build(name: str, models: Models) -> None:
         buttons=["fullscreen"],
         elem_id=f"{name}-attention",
     )
-    download = gr.DownloadButton("Download the attention maps (PNG)", elem_id=f"{name}-png")
+    download = gr.DownloadButton(
+        "Download the attention maps (PNG)", visible=False, elem_id=f"{name}-png"
+    )  # shown once there are maps to download (hidden again by an invalid input)
     inputs = [text, beam, layer, head]
     answered = gr.on(
         [run.click, text.submit], demo.answer, [text, beam], [answer, verdict], api_name=name
     )
-    answered.success(demo.attention, inputs, [image, download], api_name=f"{name}_attention")
+    answered.success(
+        demo.attention, inputs, [image, download], api_name=f"{name}_attention"
+    ).success(lambda: gr.DownloadButton(visible=True), None, download, api_visibility="private")
     answered.failure(
         demo.cleared, None, [answer, verdict, image, download], api_visibility="private"
     )

@@ -280,7 +280,9 @@ def test_an_invalid_input_clears_the_last_answer_and_its_attention(models: Model
         name = next(e.split("-")[0] for e in elem if e)
         assert elem >= {f"{name}-answer", f"{name}-verdict", f"{name}-attention", f"{name}-png"}
         assert len(ids) == 4
-    assert TaskDemo.cleared() == (None, None, None, None)
+    answer, verdict, image, download = TaskDemo.cleared()
+    assert answer is verdict is image is None
+    assert download.value is None and download.visible is False
     del demo
     gc.collect()
 
@@ -294,5 +296,19 @@ def test_the_step_box_redraws_on_typing_and_release_once_per_drag(models: Models
     )
     assert sorted(t[1] for t in dep.targets if t[0] == step._id) == ["input", "release"]
     assert dep.trigger_mode == "always_last"  # a drag's inputs fold into the last one
+    del demo
+    gc.collect()
+
+
+def test_the_download_button_is_hidden_until_there_are_maps(models: Models) -> None:
+    demo = build_demo(models)
+    for name in ("copy", "sort", "add"):
+        button = next(b for b in demo.blocks.values() if getattr(b, "elem_id", "") == f"{name}-png")
+        assert isinstance(button, gr.DownloadButton) and button.visible is False
+        (drawn,) = [d for d in demo.fns.values() if d.api_name == f"{name}_attention"]
+        (shown,) = [d for d in demo.fns.values() if d.trigger_after == drawn._id]
+        assert shown.trigger_only_on_success and [o._id for o in shown.outputs] == [button._id]
+        update = shown.fn()
+        assert update.visible is True
     del demo
     gc.collect()
