@@ -1,20 +1,10 @@
 """Label smoothing (paper section 5.4) as a KL divergence to a smoothed target.
 
 For a target token :math:`c` in a vocabulary of :math:`V` tokens, one of them padding, the
-target distribution puts :math:`1 - \\epsilon_{ls}` on :math:`c` and spreads
+target distribution :math:`q` puts :math:`1 - \\epsilon_{ls}` on :math:`c` and spreads
 :math:`\\epsilon_{ls}` evenly over the :math:`V - 2` tokens that are neither :math:`c` nor
-padding:
-
-.. math::
-
-    q(w) = \\begin{cases}
-        1 - \\epsilon_{ls} & w = c \\\\
-        0 & w = \\text{pad} \\\\
-        \\epsilon_{ls} / (V - 2) & \\text{otherwise}
-    \\end{cases}
-    \\qquad
-    \\mathcal{L} = \\sum_{\\text{positions}} \\mathrm{KL}(q \\,\\|\\, p)
-      = \\sum q(w) \\left(\\log q(w) - \\log p(w)\\right)
+padding; the loss is the KL divergence from :math:`q` to the model's :math:`p` (the formula is
+:class:`~annotated.LabelSmoothing`'s).
 
 Padding never receives mass (the model should never predict it), and positions whose target
 *is* padding contribute nothing. The paper uses :math:`\\epsilon_{ls} = 0.1`: it "hurts
