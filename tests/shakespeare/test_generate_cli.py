@@ -57,7 +57,8 @@ def test_the_text_streams(run_dir: Path) -> None:
     [
         (["--prompt", "ROMEO\u20ac"], "characters not in the vocabulary: '\u20ac' (at 5)"),
         (["--max-new-tokens", "10000000"], "--max-new-tokens 10000000 is over 100000"),
-        (["--max-new-tokens", "-5"], "expected an integer >= 0"),
+        (["--max-new-tokens", "-5"], "expected a positive integer"),
+        (["--max-new-tokens", "0"], "expected a positive integer"),
         (["--prompt", ""], "--prompt is empty"),
         (["--prompt", "a" * 100_001], "over 100000"),
         (["--temperature", "1e9"], "expected a temperature from 0 to 100"),
