@@ -92,6 +92,14 @@ class GPTBlock(nn.Module):
 class GPT(nn.Module):
     """A decoder-only Transformer language model built from the package's blocks.
 
+    .. math::
+
+        h_0 = s\\, E_{x}\\ (+\\, P), \\qquad h_l = \\mathrm{Block}_l(h_{l-1}), \\qquad
+        \\mathrm{logits} = \\mathrm{Norm}(h_N)\\, W_{out}
+
+    with :math:`s` and :math:`P` as in the module docstring and :math:`W_{out} = E^\\top` when
+    the weights are tied.
+
     Parameters
     ----------
     config : GPTConfig

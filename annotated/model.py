@@ -63,6 +63,14 @@ class Generator(nn.Module):
 class EncoderDecoder(nn.Module):
     """The standard encoder-decoder architecture, as in the original Annotated Transformer.
 
+    .. math::
+
+        m = \\mathrm{Encoder}(\\mathrm{Embed}_{src}(x)), \\qquad
+        h = \\mathrm{Decoder}(\\mathrm{Embed}_{tgt}(y),\\ m), \\qquad
+        \\log p(y_{t+1} \\mid y_{\\le t}, x) = \\mathrm{Generator}(h_t)
+
+    where each :math:`\\mathrm{Embed}` includes its positional encoding.
+
     ``forward`` returns the decoder's hidden states; the :attr:`generator` turns them into
     log-probabilities (kept separate so a loss can be computed in chunks, as in the original).
 

@@ -71,6 +71,15 @@ def beam_search(
 ) -> Beams:
     """Batched beam search over an encoder-decoder.
 
+    .. math::
+
+        \\mathrm{score}(y) = \\frac{1}{\\mathrm{lp}(|y|)} \\sum_{i=1}^{|y|}
+            \\log p(y_i \\mid y_{<i}, x), \\qquad
+        \\mathrm{lp}(n) = \\left(\\frac{5 + n}{6}\\right)^{\\alpha}
+
+    The :math:`k` = ``beam_size`` best prefixes by summed log-probability survive each step;
+    the length penalty ranks the finished ones.
+
     Parameters
     ----------
     model : EncoderDecoder

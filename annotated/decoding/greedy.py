@@ -31,6 +31,11 @@ def greedy_decode(
 ) -> torch.Tensor:
     """Decode a batch greedily, as the original's ``greedy_decode`` (which took one sequence).
 
+    .. math::
+
+        y_0 = \\texttt{start\\_symbol}, \\qquad
+        y_{t+1} = \\arg\\max_{w} \\; p(w \\mid y_{\\le t}, x)
+
     Parameters
     ----------
     model : EncoderDecoder

@@ -113,6 +113,13 @@ def sample_next(
 ) -> torch.Tensor:
     """Draw one token per row: temperature, then top-k, then top-p, then a sample.
 
+    .. math::
+
+        p_i = \\frac{e^{z_i / \\tau}}{\\sum_{j \\in K} e^{z_j / \\tau}} \\ (i \\in K), \\qquad
+        y \\sim p, \\qquad y = \\arg\\max_i z_i \\text{ when } \\tau = 0
+
+    where :math:`K` is the set of tokens the top-k and top-p filters keep (all by default).
+
     Parameters
     ----------
     logits : torch.Tensor
