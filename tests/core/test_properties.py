@@ -162,6 +162,17 @@ def test_sinusoidal_dot_product_depends_only_on_offset(offset: int, d_half: int)
     assert_close(dots, expected.expand_as(dots), atol=1e-4, rtol=0)
 
 
+@given(offset=st.integers(0, 50), d_half=st.integers(1, 32))
+def test_sinusoidal_offset_is_one_linear_map(offset: int, d_half: int) -> None:
+    """PE_{p+k} = M_k PE_p for every p: M_k rotates each (sin, cos) pair by k times its frequency."""
+    d_model = 2 * d_half
+    pe = sinusoidal_table(200, d_model).double()
+    turn = offset * 10000 ** (-torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
+    sin, cos = pe[: 200 - offset, 0::2], pe[: 200 - offset, 1::2]  # PE_p's pairs
+    assert_close(pe[offset:, 0::2], turn.cos() * sin + turn.sin() * cos, atol=1e-4, rtol=0)
+    assert_close(pe[offset:, 1::2], turn.cos() * cos - turn.sin() * sin, atol=1e-4, rtol=0)
+
+
 @given(sizes=model_sizes(), batch=BATCH, src_len=SEQ, tgt_len=SEQ, seed=SEEDS)
 def test_output_shapes(
     sizes: dict[str, int], batch: int, src_len: int, tgt_len: int, seed: int
