@@ -37,3 +37,17 @@ def number(value: Any, name: str, low: float, high: float, *, whole: bool = Fals
 def whole(value: Any, name: str, low: int, high: int) -> int:
     """``value`` as an ``int`` in ``[low, high]``; see :func:`number`."""
     return int(number(value, name, low, high, whole=True))
+
+
+def invalid_input(error: ValueError) -> gr.Error:
+    """The error to raise for an input the model cannot read, prefixed so no quote is lost.
+
+    Parser messages often start and end with a quote mark (``'abc' is not a single digit;
+    ... e.g. '3 1 4 1 5'``), which Gradio's pop-up would strip.
+
+    Examples
+    --------
+    >>> invalid_input(ValueError("'x' is not a single digit; e.g. '3 1'"))
+    Error("Not a valid input: 'x' is not a single digit; e.g. '3 1'.")
+    """
+    return gr.Error(f"Not a valid input: {str(error).rstrip('.')}.")

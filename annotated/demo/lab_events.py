@@ -29,6 +29,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from annotated import lab
+from annotated.demo.checks import invalid_input
 from annotated.demo.plots import save_png
 from annotated.lab.config import WHOLE
 from annotated.lab.plots import (
@@ -77,15 +78,6 @@ def png(fig: Figure, name: str) -> str:
     (:func:`answering`), at twice the cost; a file is only copied.
     """
     return str(save_png(fig, name))
-
-
-def not_valid(error: ValueError) -> str:
-    """The message of an input the run cannot read, prefixed as the task tabs do.
-
-    Gradio strips a message's enclosing quotes: ``'abc' is not ... e.g. '3 1 4 1 5'`` would
-    lose the first and the last.
-    """
-    return f"Not a valid input: {str(error).rstrip('.')}."
 
 
 def config_of(values: dict[str, Any]) -> lab.LabConfig:
@@ -268,7 +260,7 @@ def sample(
             run, text or EXAMPLES[run.config.task], int(length), temperature, int(seed)
         )
     except ValueError as error:
-        raise gr.Error(not_valid(error)) from None
+        raise invalid_input(error) from None
 
 
 @answering
@@ -287,7 +279,7 @@ def attention(
     try:
         maps = lab.run_attention(run, text or EXAMPLES[c.task])
     except ValueError as error:
-        raise gr.Error(not_valid(error)) from None
+        raise invalid_input(error) from None
     return png(
         attention_figure([m for m in maps if m.layer == int(layer)], int(head)), "lab-attention"
     )

@@ -33,7 +33,7 @@ from annotated import (
     record_attention,
     target_mask,
 )
-from annotated.demo.checks import whole
+from annotated.demo.checks import invalid_input, whole
 from annotated.demo.models import Models, TaskModel, model_sizes, recorded
 from annotated.demo.plots import Heatmap, heatmaps_figure, save_png
 
@@ -85,7 +85,7 @@ class TaskDemo:
         try:
             source = task.parse(text)
         except ValueError as error:
-            raise gr.Error(f"Not a valid input: {error}.") from None
+            raise invalid_input(error) from None
         return self.models.task(self.name), source
 
     def decode(
