@@ -77,22 +77,31 @@ def check_sampling(temperature: Any, top_k: Any, top_p: Any) -> Sampling:
     return Sampling(t, k or None, p if p < 1.0 else None)
 
 
+def shifted(start: int, length: int, block: int) -> int:
+    """The context's start once there are ``length`` tokens: ``start``, or the last
+    ``block // 2`` tokens' if the context from ``start`` would exceed ``block``.
+
+    Examples
+    --------
+    >>> shifted(0, 4, block=4), shifted(0, 5, block=4)
+    (0, 3)
+    """
+    return length - max(1, block // 2) if length - start > block else start
+
+
 def context_start(prompt_length: int, length: int, block: int) -> int:
     """Where the model's context starts once there are ``length`` tokens (context shifting).
 
-    Generation began after ``prompt_length`` tokens. Whenever the context would grow past
-    ``block`` tokens, it restarts at the last ``block // 2``.
+    Generation began after ``prompt_length`` tokens; :func:`shifted` applies at every step.
 
     Examples
     --------
     >>> [context_start(3, n, block=4) for n in range(3, 10)]   # shifts at 5 and 8
     [0, 0, 3, 3, 3, 6, 6]
     """
-    keep = max(1, block // 2)
     start = 0
     for n in range(prompt_length, length + 1):
-        if n - start > block:
-            start = n - keep
+        start = shifted(start, n, block)
     return start
 
 
@@ -161,8 +170,8 @@ class ShakespeareDemo:
         start, cache = 0, lm.model.make_cache()
         text, last = prompt, time.monotonic()
         for i in range(n):
-            if len(tokens) - start > block:  # shift the context (see context_start)
-                start, cache = len(tokens) - max(1, block // 2), lm.model.make_cache()
+            if (moved := shifted(start, len(tokens), block)) != start:  # a new context
+                start, cache = moved, lm.model.make_cache()
             context = torch.tensor([tokens[start:]])  # (1, seq); the cache holds all but new
             logits = next_token_logits(lm.model, context, cache)  # (1, vocab)
             token = int(sample_next(logits, **sampling._asdict(), generator=generator)[0])
