@@ -23,14 +23,9 @@ import argparse
 import concurrent.futures
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +33,12 @@ import torch
 from machine import save_result
 
 from annotated import get_task
+from annotated.demo import serving
 
 RESULTS = Path(__file__).parent / "results"
 TASKS = ("copy", "sort", "add")
 PROMPT = "ROMEO:\n"
-ENV = {
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "HF_HUB_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "OMP_NUM_THREADS": "1",
-}
+SERVER_ENV = {"OMP_NUM_THREADS": "1"}  # one torch thread: the other core is the clients'
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -97,32 +88,6 @@ def server_side(inputs: dict[str, list[str]], length: int) -> dict[str, Any]:
         runs.append((len(text) - len(PROMPT)) / (time.perf_counter() - start))
     out["shakespeare"] = {"chars_per_s": statistics.median(runs), "runs": runs}
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``annotated demo`` on a free loopback port; returns the process and its URL."""
-    port = free_port()
-    env = os.environ | ENV | {"GRADIO_TEMP_DIR": str(log.parent / "gradio")}
-    command = [sys.executable, "-m", "annotated.cli", "demo", "--port", str(port)]
-    with log.open("wb") as f:
-        process = subprocess.Popen(command, env=env, stdout=f, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"the server did not start:\n{log.read_text()}")
 
 
 def client(url: str, workers: int = 8) -> Any:
@@ -240,19 +205,14 @@ def main() -> None:
     inputs = {name: get_task(name).held_out(args.inputs) for name in TASKS}
     load = [os.getloadavg()[0]]
     in_process = server_side(inputs, args.length)
-    with tempfile.TemporaryDirectory() as tmp:
-        process, url = start_server(Path(tmp) / "server.log")
-        try:
-            load.append(os.getloadavg()[0])
-            trips = round_trip(url, inputs, args.length)
-            load.append(os.getloadavg()[0])
-            crowd = concurrent_clients(url, inputs, args.clients, "gradio_client")
-            load.append(os.getloadavg()[0])
-            http_crowd = concurrent_clients(url, inputs, args.clients, "http")
-            load.append(os.getloadavg()[0])
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with serving(env=SERVER_ENV) as url:  # annotated demo on a free loopback port
+        load.append(os.getloadavg()[0])
+        trips = round_trip(url, inputs, args.length)
+        load.append(os.getloadavg()[0])
+        crowd = concurrent_clients(url, inputs, args.clients, "gradio_client")
+        load.append(os.getloadavg()[0])
+        http_crowd = concurrent_clients(url, inputs, args.clients, "http")
+        load.append(os.getloadavg()[0])
     result = {
         "benchmark": "demos",
         "inputs_per_task": args.inputs,
