@@ -98,14 +98,25 @@ def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str
 
 
 def _check(data: bytes) -> tuple[str | None, dict[str, Any]]:
-    """The first problem with ``data`` as a safetensors file (or ``None``), and its header."""
-    never = "annotated loads only safetensors and never unpickles"
+    """The first problem with ``data`` as a safetensors file (or ``None``), and its header.
+
+    The structure decides; only a file that fails it is named a zip archive or a pickle by
+    its first bytes, because a valid header length can begin with the same byte as a pickle
+    (``0x80``: any length that is 128 modulo 256).
+    """
     if not data:
         return "the file is empty", {}
-    if data[:2] == b"PK":
+    problem, header = _structure(data)
+    never = "annotated loads only safetensors and never unpickles"
+    if problem and data[:2] == b"PK":
         return f"a zip archive (a torch.save file?); {never}", {}
-    if data[:1] == b"\x80":
+    if problem and data[:1] == b"\x80":
         return f"a pickle file; {never}", {}
+    return problem, header
+
+
+def _structure(data: bytes) -> tuple[str | None, dict[str, Any]]:
+    """The first way ``data`` breaks the safetensors layout (or ``None``), and its header."""
     if len(data) < 8:
         return f"truncated: {len(data)} bytes is too short for a safetensors header", {}
     n = int.from_bytes(data[:8], "little")

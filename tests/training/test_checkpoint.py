@@ -252,3 +252,23 @@ def test_malformed_safetensors_files_are_named_and_explained(
     with pytest.raises(CheckpointError, match=problem) as error:
         read_safetensors(path)
     assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)
+
+
+
+def test_every_valid_file_reads_back_whatever_its_first_byte(tmp_path: Path) -> None:
+    """A header length of 128 mod 256 starts the file with 0x80, a pickle's first byte.
+
+    safetensors pads its header to a multiple of 8 bytes; 256 consecutive metadata lengths
+    give it every such residue modulo 256, so every first byte a file can have. A train state whose header happened to be 128 mod 256 bytes long was
+    once refused as a pickle, which broke resuming a killed run.
+    """
+    from annotated.training.files import read_safetensors, save_safetensors
+
+    first_bytes = set()
+    for padding in range(256):
+        path = tmp_path / f"{padding}.safetensors"
+        save_safetensors(path, {"w": torch.arange(3.0)}, {"note": "x" * padding})
+        first_bytes.add(path.read_bytes()[0])
+        tensors, metadata = read_safetensors(path)
+        assert torch.equal(tensors["w"], torch.arange(3.0)) and metadata["note"] == "x" * padding
+    assert 0x80 in first_bytes
