@@ -254,7 +254,6 @@ def test_malformed_safetensors_files_are_named_and_explained(
     assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)
 
 
-
 def test_every_valid_file_reads_back_whatever_its_first_byte(tmp_path: Path) -> None:
     """A header length of 128 mod 256 starts the file with 0x80, a pickle's first byte.
 
