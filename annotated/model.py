@@ -171,6 +171,17 @@ def make_model(
 ) -> EncoderDecoder:
     """Construct the Transformer; the defaults are the paper's base model.
 
+    Every matrix :math:`W \\in \\mathbb{R}^{n_{out} \\times n_{in}}` starts Xavier/Glorot
+    uniform,
+
+    .. math::
+
+        W_{ij} \\sim \\mathcal{U}(-a, a), \\qquad a = \\sqrt{\\frac{6}{n_{in} + n_{out}}},
+        \\qquad \\operatorname{Var}(W_{ij}) = \\frac{a^2}{3} = \\frac{2}{n_{in} + n_{out}},
+
+    the variance that keeps activations (forward) and gradients (backward) about the same
+    size through a linear layer; vectors (biases, norm gains) keep their defaults.
+
     Parameters
     ----------
     src_vocab, tgt_vocab : int
@@ -192,6 +203,10 @@ def make_model(
     >>> model = make_model(10, 10)
     >>> sum(p.numel() for p in model.parameters())    # the paper's base size, untied
     44155914
+    >>> w = model.encoder.layers[0].feed_forward.w_1.weight     # (d_ff, d_model) = (2048, 512)
+    >>> a = (6 / (512 + 2048)) ** 0.5
+    >>> bool(w.abs().max() <= a), round(w.var().item() / (2 / (512 + 2048)), 2)
+    (True, 1.0)
     >>> tied = make_model(10, 10, N=1, d_model=16, d_ff=32, h=2, share_embeddings=True)
     >>> tied.generator.proj.weight is tied.src_embed[0].lut.weight
     True

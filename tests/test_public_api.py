@@ -29,14 +29,6 @@ NO_MATH = {
     "save_checkpoint",
     "trace_shapes",
 }
-# Not done yet: these have a formula, stated only in their module docstring (or inline).
-MATH_IN_MODULE_ONLY = {
-    "LossCompute",
-    "exact_match",
-    "make_model",
-    "paper_adam",
-    "train",
-}
 # a shape written as a literal tuple of named or numbered dimensions, e.g. ``(batch, seq, d_model)``
 SHAPE = re.compile(r"``\((\.\.\.|\w+)(, (\.\.\.|\w+))*,?\)``")
 
@@ -66,10 +58,7 @@ def test_public_name_is_documented(name: str) -> None:
     obj = getattr(annotated, name)
     doc = inspect.getdoc(obj) or ""
     assert "Examples\n--------" in doc and ">>> " in doc, f"{name}: no numpydoc Examples doctest"
-    if name in MATH_IN_MODULE_ONLY:
-        module_doc = inspect.getdoc(inspect.getmodule(obj)) or ""
-        assert ".. math::" in doc + module_doc or ":math:" in doc, f"{name}: no math"
-    elif name not in NO_MATH:
+    if name not in NO_MATH:
         assert ".. math::" in doc, f"{name}: no displayed equation in its own docstring"
     if takes_tensors(obj):
         assert SHAPE.search(docs_of(obj)), (
@@ -78,9 +67,8 @@ def test_public_name_is_documented(name: str) -> None:
 
 
 def test_math_exemptions_are_current() -> None:
-    """The exemption lists name only public names, and only ones still without an equation."""
-    assert not NO_MATH & MATH_IN_MODULE_ONLY
-    for name in NO_MATH | MATH_IN_MODULE_ONLY:
+    """The exemption list names only public names, and only ones still without an equation."""
+    for name in NO_MATH:
         assert name in annotated.__all__, f"{name} is not public"
         assert ".. math::" not in (inspect.getdoc(getattr(annotated, name)) or ""), (
             f"{name} now has an equation: remove it from the exemptions"

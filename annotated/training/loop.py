@@ -3,12 +3,8 @@
 Gradient accumulation done right. One optimizer step may take :math:`k` micro-batches
 :math:`B_1, \\dots, B_k` (to fit a large batch in a small memory). The update must be the
 one a single batch :math:`B = \\bigcup_j B_j` would give, so the summed losses are divided by
-the tokens of *all* :math:`k` micro-batches, not each by its own count:
-
-.. math::
-
-    g = \\nabla_\\theta \\frac{\\sum_{j=1}^{k} \\mathcal{L}(B_j)}{\\sum_{j=1}^{k} n(B_j)}
-      = \\frac{\\sum_{j} \\nabla_\\theta \\mathcal{L}(B_j)}{\\sum_{j} n(B_j)}
+the tokens of *all* :math:`k` micro-batches, not each by its own count (the equation is
+:func:`train`'s).
 
 Each micro-batch's summed loss is back-propagated as it comes (its gradients add up in
 ``.grad``), and the sum is divided once the count is known. Averaging per micro-batch
@@ -146,6 +142,16 @@ def train(
     on_step: Callable[[TrainState], None] | None = None,
 ) -> TrainState:
     """Train ``model`` until ``options.max_steps`` updates, a stop, or the end of the data.
+
+    Update :math:`s` takes the :math:`k` = ``options.accumulate`` micro-batches
+    :math:`B_1, \\dots, B_k` and gives the optimizer the gradient of their mean token loss,
+
+    .. math::
+
+        g_s = \\nabla_\\theta \\frac{\\sum_{j=1}^{k} \\mathcal{L}(B_j)}{\\sum_{j=1}^{k} n(B_j)}
+          = \\frac{\\sum_{j} \\nabla_\\theta \\mathcal{L}(B_j)}{\\sum_{j} n(B_j)},
+
+    clipped to norm ``options.clip_norm`` if set, with the rate ``schedule(s)``.
 
     Parameters
     ----------

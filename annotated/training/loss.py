@@ -1,11 +1,6 @@
 """The loss of one batch: generator, criterion, and the token count to normalise by.
 
-.. math::
-
-    \\mathcal{L}_{batch} = \\sum_{b, t} \\ell\\big(\\log p(\\cdot \\mid y^{in}_{b, \\le t}, x_b),\\
-    y^{out}_{b, t}\\big), \\qquad n = n_{tokens}
-
-The loss is returned *summed*, with :math:`n` beside it, rather than as a mean: the training
+The loss is returned *summed*, with its token count :math:`n` beside it, rather than as a mean: the training
 loop adds the sums and the counts of all micro-batches of one optimizer step and divides
 once, which is what makes gradient accumulation exact (see :mod:`annotated.training.loop`).
 """
@@ -21,6 +16,14 @@ from annotated.training.batch import Batch
 
 class LossCompute:
     """``loss_fn(model, batch) -> (summed loss, n_tokens)`` for an encoder-decoder.
+
+    .. math::
+
+        \\mathcal{L}_{batch} = \\sum_{b, t} \\ell\\big(\\log p(\\cdot \\mid y^{in}_{b, \\le t}, x_b),\\
+        y^{out}_{b, t}\\big), \\qquad n = n_{tokens}
+
+    summed over the non-padding target positions :math:`(b, t)` of the ``(batch, tgt_len)``
+    targets, with :math:`\\ell` the ``criterion``.
 
     The original's ``SimpleLossCompute`` divided by the batch's token count, multiplied back,
     and stepped the optimizer itself; here the loss function only computes, and the loop owns
