@@ -216,6 +216,8 @@ class ShakespeareDemo:
         probs = self._distribution(lm, ids[start:at], sampling)
         before = text[max(0, at - 30) : at].replace("\n", "⏎")
         title = f"step {k} of {generated}: the next character after “…{before}”"
+        if sampling.temperature == 0:
+            title += "\n(temperature 0: the model's probabilities; greedy takes the tallest)"
         now = context_start(len(prompt), len(ids), lm.model.config.block_size)
         attention = self._attention_png(lm, ids[now:])  # the context that ends with it
         return self._probabilities_png(lm, probs, text[at], title), attention
@@ -229,12 +231,15 @@ class ShakespeareDemo:
 
     @staticmethod
     def _distribution(lm: LanguageModel, context: list[int], s: Sampling) -> np.ndarray:
-        """What the sampler drew from after ``context``: ``(vocab,)`` probabilities."""
+        """What the sampler drew from after ``context``: ``(vocab,)`` probabilities.
+
+        Greedy decoding (temperature 0) draws from a point mass on the arg max, a chart of
+        one bar; it shows the model's own probabilities instead (temperature 1, no filter),
+        whose tallest bar is the character greedy takes.
+        """
         logits = next_token_logits(lm.model, torch.tensor([context]))  # (1, vocab)
-        if s.temperature == 0:  # greedy: all the mass on the arg max
-            probs = np.zeros(logits.size(-1))
-            probs[int(logits.argmax())] = 1.0
-            return probs
+        if s.temperature == 0:
+            return logits.softmax(-1)[0].numpy()
         logits = logits / s.temperature
         if s.top_k is not None:
             logits = top_k_filter(logits, s.top_k)
