@@ -9,7 +9,13 @@ answer:
 * encoder self-attention: source token :math:`i` reads source token :math:`j`;
 * decoder self-attention: answer position :math:`i` reads the answer so far;
 * cross-attention: answer position :math:`i` reads the source -- for copying, a diagonal;
-  for sorting, the source digit being written next.
+  for sorting, the source digit being written next; for adding, the two digits of the
+  place being written (layer 2), or of the place below it, where a carry comes from
+  (layer 1, head 4).
+
+Not every head shows that: the tab opens on the layer and head of the shipped model that do
+(:data:`FIRST_SHOWN`), and ``tests/pretrained/test_attention_claims.py`` measures each claim
+on that head.
 
 The API endpoints are ``/copy``, ``/sort`` and ``/add`` (the answer and the verdict) and
 ``/copy_attention`` etc. (the figure). Each takes the input text first; the other options
@@ -18,7 +24,7 @@ have defaults.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import NamedTuple, cast
 
 import gradio as gr
 import torch
@@ -43,16 +49,28 @@ MAX_BEAM = 8
 INTROS = {
     "copy": "The model outputs its input. Watch the cross-attention: output position *i* "
     "reads source position *i*, a diagonal.",
-    "sort": "The model outputs the digits in ascending order. Cross-attention jumps to the "
-    "source digit it writes next.",
+    "sort": "The model outputs the digits in ascending order. Cross-attention (layer 2, "
+    "head 4, shown first) jumps to a source digit equal to the one it writes next.",
     "add": "The model adds two numbers from 0 to 999, reading characters. Cross-attention "
-    "shows which digits it lines up to carry.",
+    "lines the numbers up in columns: layer 1, head 4 (shown first) reads both numbers' "
+    "digits one place below the digit being written, where a carry comes from; the heads "
+    "of layer 2 read both digits of the place being written.",
 }
+# (layer, head) the tab shows first: where the shipped model shows the intro's claim
+FIRST_SHOWN = {"copy": (1, 1), "sort": (2, 4), "add": (1, 4)}
 EXAMPLES = {
     "copy": ["3 1 4 1 5", "9 8 7 6 5 4 3 2 1 0", "7", "2 2 2 0 0 0"],
     "sort": ["3 1 4 1 5 9 2 6", "9 8 7 6 5 4 3 2 1 0", "5 5 1 1", "0"],
     "add": ["123+456", "999+999", "7+5", "50+50"],
 }
+
+
+class Weights(NamedTuple):
+    """Every attention weight of one answer, layer by layer: each ``(h, queries, keys)``."""
+
+    encoder: list[torch.Tensor]  # (h, src_len, src_len)
+    decoder: list[torch.Tensor]  # (h, tgt_len, tgt_len)
+    cross: list[torch.Tensor]  # (h, tgt_len, src_len)
 
 
 class TaskDemo:
@@ -138,19 +156,14 @@ class TaskDemo:
         loaded, source, ids = self.decode(text, beam)
         model, task = loaded.model, loaded.task
         v = task.vocab
-        encoder = [cast(EncoderLayer, m) for m in model.encoder.layers]
-        decoder = [cast(DecoderLayer, m) for m in model.decoder.layers]
-        layer_i = whole(layer, "layer", 1, len(encoder)) - 1
-        head_i = whole(head, "head", 1, encoder[0].self_attn.h) - 1
-        src = task.source_tensor([source])  # (1, src_len)
+        layer_i = whole(layer, "layer", 1, len(model.encoder.layers)) - 1
+        heads = cast(EncoderLayer, model.encoder.layers[0]).self_attn.h
+        head_i = whole(head, "head", 1, heads) - 1
+        weights = self.weights(loaded, source, ids)
+        enc = weights.encoder[layer_i][head_i]  # (src_len, src_len)
+        dec = weights.decoder[layer_i][head_i]  # (tgt_len, tgt_len)
+        cross = weights.cross[layer_i][head_i]  # (tgt_len, src_len)
         dec_in = ids[:-1] if ids[-1] == v.end else ids  # what the decoder reads
-        tgt = torch.tensor([dec_in])  # (1, tgt_len)
-        src_mask = padding_mask(src, v.pad)  # (1, 1, src_len)
-        with torch.no_grad(), record_attention(model):
-            model(src, tgt, src_mask, target_mask(tgt, v.pad))
-        enc = recorded(encoder[layer_i].self_attn)[0, head_i]  # (src_len, src_len)
-        dec = recorded(decoder[layer_i].self_attn)[0, head_i]  # (tgt_len, tgt_len)
-        cross = recorded(decoder[layer_i].src_attn)[0, head_i]  # (tgt_len, src_len)
         src_tokens = [*source, "</s>"]
         readers = [v.tokens[i] for i in dec_in]
         written = [v.tokens[i] for i in ids[1:]] + ["…"] * (len(dec_in) - len(ids) + 1)
@@ -164,6 +177,28 @@ class TaskDemo:
         title = f"{self.name}: {task.render(source)} → {answer}   (layer {layer_i + 1}, head {head_i + 1})"
         path = str(save_png(heatmaps_figure(maps, title), f"{self.name}-attention"))
         return path, path
+
+    @staticmethod
+    def weights(loaded: TaskModel, source: list[str], ids: list[int]) -> Weights:
+        """The attention weights that produced the answer ``ids`` to ``source``.
+
+        One forward pass over the source and the answer (without its ``</s>``, which the
+        decoder never reads) with :func:`annotated.record_attention` on.
+        """
+        model, task = loaded.model, loaded.task
+        v = task.vocab
+        src = task.source_tensor([source])  # (1, src_len)
+        dec_in = ids[:-1] if ids[-1] == v.end else ids
+        tgt = torch.tensor([dec_in])  # (1, tgt_len)
+        with torch.no_grad(), record_attention(model):
+            model(src, tgt, padding_mask(src, v.pad), target_mask(tgt, v.pad))
+        encoder = [cast(EncoderLayer, m) for m in model.encoder.layers]
+        decoder = [cast(DecoderLayer, m) for m in model.decoder.layers]
+        return Weights(
+            [recorded(layer.self_attn)[0] for layer in encoder],
+            [recorded(layer.self_attn)[0] for layer in decoder],
+            [recorded(layer.src_attn)[0] for layer in decoder],
+        )
 
     def attention_if_any(
         self, text: str | None, beam: float | int = 1, layer: float | int = 1, head: float | int = 1
@@ -184,6 +219,9 @@ def build(name: str, models: Models) -> None:
     """Lay out the tab of task ``name`` inside the current ``gr.Tab``."""
     demo = TaskDemo(name, models)
     layers, heads = model_sizes(name)
+    first_layer, first_head = FIRST_SHOWN[name]
+    if first_layer > layers or first_head > heads:  # another model than the shipped one
+        first_layer, first_head = 1, 1
     gr.Markdown(INTROS[name])
     with gr.Row():
         with gr.Column():
@@ -200,8 +238,8 @@ def build(name: str, models: Models) -> None:
             answer = gr.Textbox(label="model's answer", interactive=False, elem_id=f"{name}-answer")
             verdict = gr.Textbox(label="right?", interactive=False, elem_id=f"{name}-verdict")
             with gr.Row():
-                layer = gr.Radio(list(range(1, layers + 1)), value=1, label="layer")
-                head = gr.Radio(list(range(1, heads + 1)), value=1, label="head")
+                layer = gr.Radio(list(range(1, layers + 1)), value=first_layer, label="layer")
+                head = gr.Radio(list(range(1, heads + 1)), value=first_head, label="head")
     image = gr.Image(
         label="attention",
         type="filepath",
