@@ -1,9 +1,9 @@
 """Checks of the options a request carries, with messages a person can act on.
 
 The pages' sliders cannot send a bad value, but the API can send anything; each check raises
-:class:`gradio.Error`, which the page shows in a pop-up and the client raises as an
-``AppError``, and the server goes on serving. Messages never start or end with a quote mark:
-Gradio's pop-up strips those.
+:class:`gradio.Error` (made by :func:`refused`), which the page shows in a pop-up and the
+client raises as an ``AppError``, and the server goes on serving. Messages never start or end
+with a quote mark: Gradio's pop-up strips those.
 """
 
 from __future__ import annotations
@@ -12,6 +12,22 @@ import math
 from typing import Any
 
 import gradio as gr
+
+
+def refused(message: str) -> gr.Error:
+    """The error that refuses a request: shown to whoever sent it, not logged by the server.
+
+    Gradio prints a traceback in the server's terminal for every :class:`gradio.Error` unless
+    told not to; a typo in a class demo is not the server's fault, and forty of them would
+    bury the messages that are (a model that fails to load still prints its traceback).
+
+    Examples
+    --------
+    >>> error = refused("The input is empty.")
+    >>> error.message, error.print_exception
+    ('The input is empty.', False)
+    """
+    return gr.Error(message, print_exception=False)
 
 
 def number(value: Any, name: str, low: float, high: float, *, whole: bool = False) -> float:
@@ -30,7 +46,7 @@ def number(value: Any, name: str, low: float, high: float, *, whole: bool = Fals
     ok = is_number and math.isfinite(value) and low <= value <= high
     if not ok or (whole and value != int(value)):
         kind = "a whole number" if whole else "a number"
-        raise gr.Error(f"The {name} must be {kind} from {low:g} to {high:g}, not {value!r}.")
+        raise refused(f"The {name} must be {kind} from {low:g} to {high:g}, not {value!r}.")
     return float(value)
 
 
@@ -50,4 +66,4 @@ def invalid_input(error: ValueError) -> gr.Error:
     >>> invalid_input(ValueError("'x' is not a single digit; e.g. '3 1'"))
     Error("Not a valid input: 'x' is not a single digit; e.g. '3 1'.")
     """
-    return gr.Error(f"Not a valid input: {str(error).rstrip('.')}.")
+    return refused(f"Not a valid input: {str(error).rstrip('.')}.")

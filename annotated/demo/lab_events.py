@@ -29,7 +29,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from annotated import lab
-from annotated.demo.checks import invalid_input
+from annotated.demo.checks import invalid_input, refused
 from annotated.demo.plots import save_png
 from annotated.lab.config import WHOLE
 from annotated.lab.plots import (
@@ -89,7 +89,7 @@ def config_of(values: dict[str, Any]) -> lab.LabConfig:
     try:
         return lab.LabConfig(**clean).check()
     except lab.LabConfigError as error:
-        raise gr.Error(str(error)) from None
+        raise refused(str(error)) from None
 
 
 def _session(session: Any) -> lab.LabSession:
@@ -100,7 +100,7 @@ def _run(session: Any, name: str | None) -> lab.LabRun:
     try:
         return _session(session).get(name or None)
     except KeyError as error:
-        raise gr.Error(str(error.args[0])) from None
+        raise refused(str(error.args[0])) from None
 
 
 def _picker(session: lab.LabSession) -> tuple[Any, Any]:
@@ -140,7 +140,7 @@ def train(
     try:
         run = s.train(config)
     except RuntimeError as error:
-        raise gr.Error(str(error)) from None
+        raise refused(str(error)) from None
     vocab = len(run.data.tokens)
     shown_points, shown_stats, last = -1, -1, 0.0
     try:
@@ -175,7 +175,7 @@ def stop(session: lab.LabSession | None) -> dict[str, Any]:
     """Stop the run that is training (it keeps what it learned) and return its summary."""
     run = _session(session).stop()
     if run is None:
-        raise gr.Error("No run is training.")
+        raise refused("No run is training.")
     run.wait(30)
     return run.summary()
 
@@ -206,7 +206,7 @@ def code(block: str, *values: Any) -> str:
     try:
         return lab.source_of(config_of(dict(zip(FIELDS, values, strict=True))), block)
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise refused(str(error)) from None
 
 
 @answering
@@ -217,7 +217,7 @@ def compare(
     s = _session(session)
     chosen = [n for n in (names or s.names()) if n in s.runs]
     if not chosen:
-        raise gr.Error("No runs to compare yet: train one or two first.")
+        raise refused("No runs to compare yet: train one or two first.")
     fig = compare_figure([(n, s.runs[n].curves_now()) for n in chosen])
     return png(fig, "lab-compare"), pd.DataFrame(s.table(chosen), columns=TABLE_COLUMNS)
 
@@ -236,11 +236,11 @@ def export(session: lab.LabSession | None, name: str | None = None) -> list[str]
 def load(path: str | None) -> tuple[Any, ...]:
     """Fill the controls from an exported ``.config.json``."""
     if not path:
-        raise gr.Error("Choose a .config.json file exported from the Lab.")
+        raise refused("Choose a .config.json file exported from the Lab.")
     try:
         config = lab.load_config(path)
     except lab.LabConfigError as error:
-        raise gr.Error(f"This file is not a usable Lab config: {error}") from None
+        raise refused(f"This file is not a usable Lab config: {error}") from None
     return tuple(getattr(config, f) for f in FIELDS)
 
 
@@ -275,7 +275,7 @@ def attention(
     run = _run(session, name)
     c = run.config
     if not (1 <= layer <= c.n_layer and 1 <= head <= c.n_head):
-        raise gr.Error(f"{run.name} has layers 1 to {c.n_layer} and heads 1 to {c.n_head}.")
+        raise refused(f"{run.name} has layers 1 to {c.n_layer} and heads 1 to {c.n_head}.")
     try:
         maps = lab.run_attention(run, text or EXAMPLES[c.task])
     except ValueError as error:

@@ -43,7 +43,7 @@ from annotated import (
     top_k_filter,
     top_p_filter,
 )
-from annotated.demo.checks import number, whole
+from annotated.demo.checks import number, refused, whole
 from annotated.demo.models import LanguageModel, Models, recorded
 from annotated.demo.plots import Heatmap, heatmaps_figure, probabilities_figure, save_png
 
@@ -73,7 +73,7 @@ def check_sampling(temperature: Any, top_k: Any, top_p: Any) -> Sampling:
     k = whole(top_k, "top-k", 0, MAX_TOP_K)
     p = number(top_p, "top-p", 0.0, 1.0)
     if p == 0.0:
-        raise gr.Error("The top-p must be above 0 (1 keeps every character).")
+        raise refused("The top-p must be above 0 (1 keeps every character).")
     return Sampling(t, k or None, p if p < 1.0 else None)
 
 
@@ -120,16 +120,16 @@ class ShakespeareDemo:
     def encode_prompt(self, prompt: Any) -> tuple[LanguageModel, list[int]]:
         """The model and the prompt's tokens, or a :class:`gradio.Error` saying what is wrong."""
         if not isinstance(prompt, str) or not prompt:
-            raise gr.Error("The prompt is empty: type the start of a speech, e.g. 'ROMEO:'.")
+            raise refused("The prompt is empty: type the start of a speech, e.g. 'ROMEO:'.")
         if len(prompt) > MAX_PROMPT_CHARS:
-            raise gr.Error(
+            raise refused(
                 f"The prompt is too long ({len(prompt)} characters; at most {MAX_PROMPT_CHARS})."
             )
         lm = self.models.language()  # loaded only for a prompt worth encoding
         try:
             return lm, lm.tokenizer.encode(prompt)
         except ValueError as error:
-            raise gr.Error(f"The prompt has {error}; the model knows only the corpus's.") from None
+            raise refused(f"The prompt has {error}; the model knows only the corpus's.") from None
 
     def generate(
         self,
@@ -201,13 +201,13 @@ class ShakespeareDemo:
         """
         lm, _ = self.encode_prompt(prompt)
         if not isinstance(text, str) or not text.startswith(prompt) or len(text) == len(prompt):
-            raise gr.Error("Generate first: the text must be the prompt and its continuation.")
+            raise refused("Generate first: the text must be the prompt and its continuation.")
         if len(text) > MAX_PROMPT_CHARS + MAX_LENGTH:
-            raise gr.Error(f"The text is too long ({len(text)} characters).")
+            raise refused(f"The text is too long ({len(text)} characters).")
         try:
             ids = lm.tokenizer.encode(text)
         except ValueError as error:
-            raise gr.Error(f"The text has {error}.") from None
+            raise refused(f"The text has {error}.") from None
         sampling = check_sampling(temperature, top_k, top_p)
         generated = len(text) - len(prompt)
         k = whole(step, "step", 1, generated)

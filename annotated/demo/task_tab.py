@@ -39,7 +39,7 @@ from annotated import (
     record_attention,
     target_mask,
 )
-from annotated.demo.checks import invalid_input, whole
+from annotated.demo.checks import invalid_input, refused, whole
 from annotated.demo.models import Models, TaskModel, model_sizes, recorded
 from annotated.demo.plots import Heatmap, heatmaps_figure, save_png
 
@@ -95,9 +95,9 @@ class TaskDemo:
         """
         task = get_task(self.name)
         if not isinstance(text, str) or not text.strip():
-            raise gr.Error(f"The input is empty: type {task.grammar}.")
+            raise refused(f"The input is empty: type {task.grammar}.")
         if len(text) > MAX_INPUT_CHARS:
-            raise gr.Error(
+            raise refused(
                 f"The input is too long ({len(text)} characters); expected {task.grammar}."
             )
         try:

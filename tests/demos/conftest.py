@@ -24,12 +24,17 @@ GRADIO_WARNINGS = [
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the app of :func:`app_url` writes its standard output and error."""
+    return tmp_path_factory.mktemp("demo-server") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(server_log: Path) -> Iterator[str]:
     """``annotated demo`` serving the shipped models on a free port of 127.0.0.1."""
     from annotated.demo import serving
 
-    log = tmp_path_factory.mktemp("demo-server") / "server.log"
-    with serving(cwd=ROOT, env=TEST_ENV, log=log) as url:
+    with serving(cwd=ROOT, env=TEST_ENV, log=server_log) as url:
         yield url
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,6 +140,23 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(
         assert result.startswith(text) and len(result) > len(text)
     else:
         assert result == (get_task(follow_up[1:]).answer(text), "right")
+
+
+def test_refused_requests_leave_no_traceback_in_the_server_log(
+    client: Any, server_log: Path
+) -> None:
+    """A person's typo is answered with a message, not logged as the server's failure."""
+    from gradio_client.exceptions import AppError
+
+    before = server_log.stat().st_size
+    ours = [b for b in BAD if b[2] not in ("minimum", "maximum", "not in the list of choices")]
+    for endpoint, args, _ in ours:  # the refusals of the app's own checks, not Gradio's
+        with pytest.raises(AppError):
+            client.predict(*args, api_name=endpoint)
+    assert client.predict("3 1 2", api_name="/sort") == ("1 2 3", "right")
+    with server_log.open(errors="replace") as log:
+        log.seek(before)
+        assert "Traceback" not in log.read()
 
 
 def test_fifty_concurrent_requests_are_all_answered(app_url: str) -> None:
