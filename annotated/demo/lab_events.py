@@ -218,7 +218,9 @@ def compare(
     chosen = [n for n in (names or s.names()) if n in s.runs]
     if not chosen:
         raise refused("No runs to compare yet: train one or two first.")
-    fig = compare_figure([(n, s.runs[n].curves_now()) for n in chosen])
+    fig = compare_figure(
+        [(n, s.runs[n].curves_now()) for n in chosen], [s.colour(n) for n in chosen]
+    )
     return png(fig, "lab-compare"), pd.DataFrame(s.table(chosen), columns=TABLE_COLUMNS)
 
 

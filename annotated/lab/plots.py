@@ -80,8 +80,11 @@ def curve_figure(
     return fig
 
 
-def compare_figure(runs: Sequence[tuple[str, Curves]]) -> Figure:
+def compare_figure(runs: Sequence[tuple[str, Curves]], colours: Sequence[int] = ()) -> Figure:
     """Several runs on one plot: moving-average and validation loss by step, and by seconds.
+
+    Run ``i`` is drawn in colour ``C<colours[i]>`` (by default ``C<i>``), so a caller can give
+    each run the same colour in every comparison.
 
     Examples
     --------
@@ -95,7 +98,7 @@ def compare_figure(runs: Sequence[tuple[str, Curves]]) -> Figure:
     fig = _figure(10.0, 3.8, wspace=0.22)
     by_step, by_time = fig.subplots(1, 2)
     for i, (name, c) in enumerate(runs):
-        colour = f"C{i % 10}"
+        colour = f"C{(colours[i] if colours else i) % 10}"
         steps, val = c.val_points()
         by_step.plot(*thin(c.step, c.train_loss_avg), color=colour, lw=2, label=f"{name} train")
         by_step.plot(steps, val, "o--", color=colour, ms=3, lw=1, label=f"{name} val")

@@ -91,6 +91,21 @@ class LabSession:
         """The runs' names, oldest first."""
         return list(self.runs)
 
+    @staticmethod
+    def colour(name: str) -> int:
+        """The colour (``C0`` to ``C9``) of run ``name`` in every plot that compares runs.
+
+        It comes from the run's number, not its place in a comparison, so a run keeps its
+        colour whichever runs it is compared with, and the :data:`MAX_RUNS` runs a session
+        keeps never share one.
+
+        Examples
+        --------
+        >>> LabSession.colour("run 1"), LabSession.colour("run 12")
+        (0, 1)
+        """
+        return (int(name.removeprefix("run ")) - 1) % 10
+
     def forget(self, name: str) -> None:
         """Drop run ``name`` (stopping it first if it trains)."""
         run = self.get(name)

@@ -74,3 +74,24 @@ def test_an_empty_session_copies_as_a_new_one_and_a_busy_one_refuses() -> None:
     assert LabSession().get.__doc__  # the session is usable without Gradio
     with pytest.raises(KeyError, match="no run yet"):
         LabSession().get()
+
+
+def test_a_run_keeps_its_colour_in_every_comparison() -> None:
+    from matplotlib.colors import to_hex
+
+    from annotated.lab.curves import Curves
+    from annotated.lab.plots import compare_figure
+
+    curves = Curves()
+    for step in (1, 2):
+        curves.add(step, 1.0 / step, lr=0.1, tokens_per_s=1.0, seconds=float(step))
+        curves.set_val(step, 1.0 / step)
+
+    def colours(names: list[str]) -> list[str]:
+        fig = compare_figure([(n, curves) for n in names], [LabSession.colour(n) for n in names])
+        return [to_hex(line.get_color()) for line in fig.axes[1].get_lines()]
+
+    both, alone = colours(["run 1", "run 3"]), colours(["run 3"])
+    assert alone == both[1:] and both[0] != both[1]
+    kept = [f"run {k}" for k in range(1, 30)][-MAX_RUNS:]
+    assert len({LabSession.colour(n) for n in kept}) == MAX_RUNS
