@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -154,26 +155,27 @@ TRAIN = [
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def cli(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "annotated.cli", *args],
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def cli(*args: str, log: Path) -> subprocess.Popen[bytes]:
+    """``annotated *args`` in a subprocess whose standard error is appended to ``log``."""
+    with log.open("ab") as errors:
+        return subprocess.Popen(
+            [sys.executable, "-m", "annotated.cli", *args],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
 
 
 def optimizer_steps(run_dir: Path) -> int:
-    from annotated.training.resume import _read
+    """The optimizer steps of the train state in ``run_dir``; 0 before the first is written.
 
-    try:
-        return int(
-            __import__("json").loads(_read(run_dir / "train_state.safetensors")[1]["state"])[
-                "optimizer_steps"
-            ]
-        )
-    except (CheckpointError, KeyError):
+    A state file that exists must read: it is only ever replaced whole (an atomic rename).
+    """
+    from annotated.training.resume import STATE, _read
+
+    if not (run_dir / STATE).is_file():
         return 0
+    return int(json.loads(_read(run_dir / STATE)[1]["state"])["optimizer_steps"])
 
 
 @pytest.mark.slow
@@ -181,9 +183,10 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights(
     tmp_path: Path,
 ) -> None:
     whole, killed = tmp_path / "whole", tmp_path / "killed"
-    assert cli(*TRAIN, "--out", str(whole)).wait() == 0
+    log = tmp_path / "stderr.log"
+    assert cli(*TRAIN, "--out", str(whole), log=log).wait() == 0, log.read_text()
     rng, kills, last = random.Random(0), [], 0
-    proc = cli(*TRAIN, "--out", str(killed))
+    proc = cli(*TRAIN, "--out", str(killed), log=log)
     while len(kills) < 3 and proc.poll() is None:
         if optimizer_steps(killed) > last:  # this process is training: kill it at a random moment
             time.sleep(rng.uniform(0.0, 0.3))
@@ -191,9 +194,9 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights(
             proc.wait()
             last = optimizer_steps(killed)
             kills.append(last)
-            proc = cli(*TRAIN, "--out", str(killed), "--resume")
+            proc = cli(*TRAIN, "--out", str(killed), "--resume", log=log)
         time.sleep(0.005)
-    assert proc.wait() == 0
+    assert proc.wait() == 0, log.read_text()
     assert len(kills) == 3 and kills[-1] < STEPS, kills
     a, b = load_file(whole / "model.safetensors"), load_file(killed / "model.safetensors")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
