@@ -120,6 +120,7 @@ def shakespeare(r: dict[str, Any]) -> list[Row]:
     rows = []
     if nanogpt:
         losses = sorted(run["val_loss"] for run in nanogpt)
+        estimates = sorted(run["val_loss_estimate"] for run in nanogpt)
         by_threads: dict[int, list[float]] = {}
         for run in nanogpt:
             by_threads.setdefault(run["threads"], []).append(run["tokens_per_s"])
@@ -129,8 +130,10 @@ def shakespeare(r: dict[str, Any]) -> list[Row]:
         )
         rows.append(
             row(
-                f"nanoGPT CPU recipe, tiny Shakespeare val loss, median of {len(losses)} seed(s) "
-                f"(range {losses[0]:.4f}-{losses[-1]:.4f}; {speed})",
+                f"nanoGPT CPU recipe, tiny Shakespeare val loss (whole split), median of "
+                f"{len(losses)} seed(s) (range {losses[0]:.4f}-{losses[-1]:.4f}; nanoGPT's "
+                f"20-batch estimate: median {statistics.median(estimates):.4f}, range "
+                f"{estimates[0]:.4f}-{estimates[-1]:.4f}; {speed})",
                 statistics.median(losses),
                 1.89,
                 "nats",
