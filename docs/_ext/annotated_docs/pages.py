@@ -6,12 +6,13 @@
 
 ``benchmark-results``
     The headline figures (value, goal, met) and the machine from ``benchmarks/results.json``,
-    its summary plot, then every ``benchmarks/results/*.json`` in full; or a note that none
-    exist yet. Missing fields and missing benchmarks show as absent, never as an error. The
-    Shakespeare recipes' learning curves and validation losses (``shakespeare.json``) are
-    plotted (:mod:`.curves`) rather than listed, and the recipes with no stored curve are
-    named. The folder read is the config value ``annotated_benchmarks`` (default
-    ``benchmarks/``; ``-D annotated_benchmarks=PATH`` reads another).
+    its summary plot, then every ``benchmarks/results/*.json`` in full, folded (a click opens
+    each); or a note that none exist yet. Missing fields and missing benchmarks show as
+    absent, never as an error. The Shakespeare recipes' learning curves and validation
+    losses (``shakespeare.json``) are plotted (:mod:`.curves`) rather than listed, and the
+    recipes with no stored curve are named. The folder read is the config value
+    ``annotated_benchmarks`` (default ``benchmarks/``; ``-D annotated_benchmarks=PATH``
+    reads another).
 
 ``pretrained-models``
     A table of the shipped models' cards, ``annotated/pretrained/*.json``: architecture and
@@ -25,6 +26,7 @@
 from __future__ import annotations
 
 import doctest
+import html
 import json
 import os
 import re
@@ -127,6 +129,16 @@ def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> nodes.table:
     return tbl
 
 
+def folded(summary: str, node: nodes.Node) -> list[nodes.Node]:
+    """``node`` inside an HTML ``<details>`` that opens on a click on ``summary``.
+
+    The per-script tables run to hundreds of rows; folded, the page shows the headline,
+    the machine and the plots first.
+    """
+    opening = f"<details class='benchmark-details'><summary>{html.escape(summary)}</summary>"
+    return [nodes.raw("", opening, format="html"), node, nodes.raw("", "</details>", format="html")]
+
+
 def headline_rows(headline: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     """``(figure, value, goal, met)`` per headline entry; missing fields shown as a dash."""
     rows = []
@@ -199,7 +211,10 @@ class BenchmarkResults(SphinxDirective):
                     name: {k: v for k, v in run.items() if k not in PLOTTED}
                     for name, run in data["runs"].items()
                 }
-            result.append(table(flatten(data), ("measure", "value")))
+            rows = flatten(data)
+            result += folded(
+                f"every figure of {path.name} ({len(rows)} rows)", table(rows, ("measure", "value"))
+            )
         return result
 
     def learning_curves(self, runs: dict[str, dict[str, Any]]) -> list[nodes.Node]:
