@@ -37,6 +37,7 @@ SCRIPTS = {
     "gpt_step": "gpt_step.json",
     "training": "training.json",
     "shakespeare": "shakespeare.json",
+    "nanogpt_reference": "nanogpt_reference.json",
     "demos": "demos.json",
 }
 
@@ -114,9 +115,15 @@ def training(r: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def nanogpt_runs(shakespeare_results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs of annotated's ``nanogpt`` recipe, every seed."""
+    runs = shakespeare_results.get("runs", {})
+    return [run for name, run in runs.items() if name.split(" seed")[0] == "nanogpt"]
+
+
 def shakespeare(r: dict[str, Any]) -> list[Row]:
     runs = r.get("runs", {})
-    nanogpt = [run for name, run in runs.items() if name.split(" seed")[0] == "nanogpt"]
+    nanogpt = nanogpt_runs(r)
     rows = []
     if nanogpt:
         losses = sorted(run["val_loss"] for run in nanogpt)
@@ -147,6 +154,28 @@ def shakespeare(r: dict[str, Any]) -> list[Row]:
             row(f"best modern recipe ({name}) val loss", best["val_loss"], 1.80, "nats", False)
         )
     return rows
+
+
+def nanogpt_reference(r: dict[str, Any]) -> list[Row]:
+    """annotated's median over the plain-PyTorch reference's, on the same recipe and seeds."""
+    shakespeare_file = RESULTS / SCRIPTS["shakespeare"]
+    if not shakespeare_file.is_file():
+        return []
+    ours = [run["val_loss"] for run in nanogpt_runs(json.loads(shakespeare_file.read_text()))]
+    reference = sorted(run["val_loss"] for run in r["runs"].values())
+    if not ours:
+        return []
+    return [
+        row(
+            f"nanoGPT recipe: annotated's val loss median ({statistics.median(ours):.4f}, "
+            f"{len(ours)} seeds) / a plain-PyTorch reference's ({statistics.median(reference):.4f},"
+            f" {len(reference)} seeds, range {reference[0]:.4f}-{reference[-1]:.4f})",
+            statistics.median(ours) / statistics.median(reference),
+            1.0,
+            "ratio",
+            False,
+        )
+    ]
 
 
 def demos(r: dict[str, Any]) -> list[Row]:
@@ -189,6 +218,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "gpt_step": gpt_step,
     "training": training,
     "shakespeare": shakespeare,
+    "nanogpt_reference": nanogpt_reference,
     "demos": demos,
 }
 
