@@ -194,6 +194,10 @@ def build(models: object = None) -> None:
         api_name="lab_train",
         concurrency_limit=2,
         concurrency_id="lab_train",
+        # Gradio's default ("once") drops a click while this event is pending, which it is
+        # until the generator returns, a moment after "finished" shows: every press must
+        # count, and one while a run trains is refused with the reason (LabSession.train)
+        trigger_mode="multiple",
     )
     halt.click(stop, [session], [summary], api_name="lab_stop")
     gr.on([x.change for x in controls], check, controls, [verdict, block, go], api_name="lab_check")

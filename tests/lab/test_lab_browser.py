@@ -58,6 +58,21 @@ def test_train_two_runs_and_compare_them(page: Any) -> None:
     page.screenshot(path=str(SCREENSHOTS / "lab_compare.png"), full_page=True)
 
 
+def test_train_pressed_while_training_says_why_and_right_after_stop_starts(page: Any) -> None:
+    page.get_by_role("tab", name="Lab").click()
+    set_number(page, "lab-steps", 3000)
+    page.locator("#lab-verdict").get_by_text("Ready").wait_for()
+    page.locator("#lab-train").click()
+    page.locator("#lab-summary").get_by_text("training").first.wait_for()
+    page.locator("#lab-train").click()
+    page.get_by_text("run 1 is still training: stop it first").first.wait_for()
+    page.locator("#lab-stop").click()
+    page.locator("#lab-summary").get_by_text("stopped").first.wait_for()
+    page.locator("#lab-train").click()  # at once, while the first press's event is finishing
+    page.locator("#lab-summary").get_by_text("run 2").first.wait_for(timeout=60_000)
+    page.locator("#lab-stop").click()
+
+
 def test_an_impossible_config_is_explained_on_the_page(page: Any) -> None:
     page.get_by_role("tab", name="Lab").click()
     set_number(page, "lab-width", 72)
