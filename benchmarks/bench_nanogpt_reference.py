@@ -36,22 +36,19 @@ import json
 import math
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from machine import load_average, save_result
+from machine import load_average, merge_run
+from tiny_shakespeare import NANOGPT_SEEDS, ROOT, add_options, ready
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 RESULTS = ROOT / "benchmarks" / "results" / "nanogpt_reference.json"
 
 N_LAYER, N_HEAD, D_MODEL, BLOCK, BATCH = 4, 4, 128, 64, 12
 STEPS, WARMUP, LR, MIN_LR = 2000, 100, 1e-3, 1e-4
 BETAS, WEIGHT_DECAY, GRAD_CLIP, EVAL_ITERS = (0.9, 0.99), 0.1, 1.0, 20
-SEEDS = 15  # as many as bench_shakespeare runs of annotated's nanogpt recipe
 
 
 class Block(nn.Module):
@@ -180,15 +177,11 @@ def train(text: str, seed: int) -> dict[str, Any]:
 def main() -> int:
     """Train the seeds asked for, merge them into the results file, print the medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(SEEDS)))
-    parser.add_argument("--corpus", type=Path, default=DATA, help=f"the text file ({DATA})")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(NANOGPT_SEEDS)))
+    add_options(parser)
     args = parser.parse_args()
-    if not args.corpus.is_file():
-        print(f"skipped: {args.corpus} is absent (nanoGPT's tiny-Shakespeare file; not committed)")
+    if not ready(args):
         return 0
-    if args.threads:
-        torch.set_num_threads(args.threads)
     text = args.corpus.read_text(encoding="utf-8")
     for seed in args.seeds:
         run = train(text, seed)
@@ -197,9 +190,7 @@ def main() -> int:
             f"{run['val_loss_estimate']:.4f}), {run['tokens_per_s']:,} tokens/s",
             flush=True,
         )
-        saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
-        saved["runs"][str(seed)] = run  # read again: another process may have added its seeds
-        save_result(RESULTS, saved)
+        merge_run(RESULTS, str(seed), run)
     runs = json.loads(RESULTS.read_text())["runs"].values()
     for key in ("val_loss", "val_loss_estimate"):
         values = sorted(r[key] for r in runs)

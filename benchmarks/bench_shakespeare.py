@@ -33,12 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from machine import load_average, save_result
+from machine import load_average, merge_run
+from tiny_shakespeare import NANOGPT_SEEDS, ROOT, add_options, ready
 
 from annotated.tasks.shakespeare_run import run_shakespeare
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 RESULTS = ROOT / "benchmarks" / "results" / "shakespeare.json"
 
 NANOGPT: dict[str, Any] = {
@@ -49,7 +48,6 @@ NANOGPT: dict[str, Any] = {
     "eval_interval": 250, "eval_iters": 20, "seed": 0,
 }  # fmt: skip
 
-NANOGPT_SEEDS = 15  # the published recipe's figure is the median over this many seeds
 CURVE_WINDOW = 50  # steps per point of the stored training-loss curve
 
 MODERN: dict[str, Any] = {"positions": "rope", "norm": "rms", "activation": "swiglu"}
@@ -132,9 +130,8 @@ def main() -> int:
     """Run the recipes asked for, merge them into the results file, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=list(RECIPES), help="these recipes only")
-    parser.add_argument("--corpus", type=Path, default=DATA, help=f"the text file ({DATA})")
+    add_options(parser)
     parser.add_argument("--steps", type=int, help="fewer steps, for a smoke test (not saved)")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     parser.add_argument(
         "--seeds",
         type=int,
@@ -142,11 +139,8 @@ def main() -> int:
         help=f"seeds to run each recipe with (default: {NANOGPT_SEEDS} for nanogpt, 0 for others)",
     )
     args = parser.parse_args()
-    if not args.corpus.is_file():
-        print(f"skipped: {args.corpus} is absent (nanoGPT's tiny-Shakespeare file; not committed)")
+    if not ready(args):
         return 0
-    if args.threads:
-        torch.set_num_threads(args.threads)
     runs = [
         (n, s)
         for n in args.only or list(RECIPES)
@@ -159,10 +153,8 @@ def main() -> int:
             f"{row['seconds']:.0f} s, load {row['load_before']}-{row['load_after']}",
             flush=True,
         )
-        if args.steps is None:  # read again: another process may have added its runs meanwhile
-            saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": {}}
-            saved["runs"][row["recipe"]] = row
-            save_result(RESULTS, saved)
+        if args.steps is None:
+            merge_run(RESULTS, row["recipe"], row)
     rows = list(json.loads(RESULTS.read_text())["runs"].values()) if RESULTS.is_file() else []
     if rows:
         print(table(rows))

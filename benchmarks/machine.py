@@ -55,3 +55,13 @@ def save_result(path: Path, result: dict[str, Any]) -> None:
     """Write ``result`` with the machine to ``path`` as indented JSON, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, (json.dumps(result | {"machine": machine()}, indent=2) + "\n").encode())
+
+
+def merge_run(path: Path, key: str, run: dict[str, Any]) -> None:
+    """Add ``run`` under ``key`` to the ``runs`` of the results file at ``path``.
+
+    The file is read again each time: another process may have added its runs meanwhile.
+    """
+    saved = json.loads(path.read_text()) if path.is_file() else {"runs": {}}
+    saved["runs"][key] = run
+    save_result(path, saved)
