@@ -42,6 +42,8 @@ FIRST_POINT_S = 10.0  # the issue's bar: a tiny model's first curve point within
 CONTROL_RATIO = 3.0
 TIMINGS = ROOT / "artifacts" / "lab_timings.json"
 
+Latencies = dict[str, list[float]]  # a control's name -> its wall times, seconds
+
 
 @pytest.fixture
 def fresh(app_url: str) -> Iterator[Any]:
@@ -207,9 +209,6 @@ def test_first_point_within_10_s_and_controls_stay_responsive_while_training(
         f"median latencies while training {busy} against idle {calm}"
     )
     assert busy["stop"] < CONTROL_RATIO * max(calm.values()), f"stop took {busy['stop']} s"
-
-
-Latencies = dict[str, list[float]]
 
 
 def _time_calls(calls: dict[str, Any], times: int = 5) -> Latencies:
