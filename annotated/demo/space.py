@@ -69,6 +69,7 @@ def build_wheel(out: Path, root: Path | None = None) -> Path:
     the build runs without isolation, so it needs no network.
     """
     root = root or source_root()
+    out = out.resolve()  # the build runs in a temporary directory: a relative path would land there
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
     with tempfile.TemporaryDirectory() as tmp:
         for name in SOURCES:

@@ -34,9 +34,9 @@ def front_matter(readme: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def space(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("space") / "annotated-space"
-    result = subprocess.run(
-        [sys.executable, "-m", "annotated.cli", "space-export", str(folder)],
-        cwd=ROOT,
+    result = subprocess.run(  # a relative folder, as README.md writes it
+        [sys.executable, "-m", "annotated.cli", "space-export", folder.name],
+        cwd=folder.parent,
         capture_output=True,
         text=True,
         timeout=600,
