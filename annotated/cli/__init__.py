@@ -9,6 +9,8 @@ error and a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from typing import NoReturn
 
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         return int(args.run(args))
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as ``cat`` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        return 128 + signal.SIGPIPE
     except (ValueError, OSError) as error:  # CheckpointError is a ValueError
         return _fail(args.command, error, 2)
     except NonFiniteLossError as error:

@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     out = run_directory(args)
     given = {name: getattr(args, name) for name in OPTIONS}
     overrides = {k: str(v) if k == "corpus" else v for k, v in given.items() if v is not None}
+    steps = args.max_steps or DEFAULTS.max_steps
+    if args.warmup is None and DEFAULTS.warmup > steps:  # a short run warms up as long a part
+        overrides["warmup"] = round(DEFAULTS.warmup * steps / DEFAULTS.max_steps)
     torch.set_num_threads(args.threads)
     ctx = init_distributed(pick_device(args.device))
     launcher = ["annotated"]
@@ -103,7 +106,12 @@ def register(tasks: Any) -> None:
     opt.add_argument("--max-steps", type=positive_int, help=f"optimizer steps ({d.max_steps})")
     opt.add_argument("--lr", type=positive_float, help=f"peak learning rate ({d.lr})")
     opt.add_argument("--min-lr", type=non_negative_float, help=f"final learning rate ({d.min_lr})")
-    opt.add_argument("--warmup", type=non_negative_int, help=f"warmup steps ({d.warmup})")
+    opt.add_argument(
+        "--warmup",
+        type=non_negative_int,
+        help=f"warmup steps ({d.warmup}; a run shorter than that warms up for "
+        f"{d.warmup}/{d.max_steps} of its steps)",
+    )
     opt.add_argument(
         "--weight-decay", type=non_negative_float, help=f"on matrices ({d.weight_decay})"
     )

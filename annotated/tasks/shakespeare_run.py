@@ -134,6 +134,13 @@ def run_shakespeare(
     out = Path(out)
     options = _options(out, dict(overrides or {}), resume, check_out=ctx.is_main)
     corpus = Corpus.load(options.corpus)
+    shortest = min(corpus.train.numel(), corpus.val.numel())
+    if shortest <= options.block_size:
+        raise ValueError(
+            f"the corpus {corpus.name} is too short for --block-size {options.block_size}: "
+            f"its {'training' if corpus.train.numel() == shortest else 'validation'} split "
+            f"holds {shortest} characters, and a window needs {options.block_size + 1}"
+        )
     torch.manual_seed(options.seed)
     model = GPT(options.gpt_config(corpus.tokenizer.vocab_size)).to(ctx.device)
     optimizer = adamw(
@@ -214,6 +221,7 @@ def run_shakespeare(
     bar.close()
     metrics: dict[str, Any] = {}
     if ctx.is_main:
+        say(f"measuring the loss on the whole validation split ({corpus.val.numel():,} characters)")
         metrics = _final_metrics(model, corpus, options, state, ctx, started)
         _save_card(out, model, corpus, options, state, ctx, metrics, command)
         record = {"metrics": metrics, "history": state.history, "evals": state.evals}

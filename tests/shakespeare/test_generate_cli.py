@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,20 @@ def test_the_text_streams(run_dir: Path) -> None:
     assert first.startswith(b"A") and still_running
 
 
+def test_a_reader_that_stops_early_gets_no_error(run_dir: Path) -> None:
+    """``annotated generate ... | head``: the closed pipe ends the command without a message."""
+    command = [sys.executable, "-m", "annotated.cli", "generate", str(run_dir), "--prompt", "A",
+               "--max-new-tokens", "3000", "--no-cache"]  # fmt: skip
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={"OMP_NUM_THREADS": "1"}
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(5)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+    assert proc.returncode == 141 and err == ""
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -93,8 +108,14 @@ def test_not_a_language_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_train_errors_are_one_line(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    short = tmp_path / "short.txt"
+    short.write_text("ROMEO:\nBut soft!\n" * 3, encoding="utf-8")
     cases = [
         (["--corpus", str(tmp_path / "none.txt")], "no such file"),
+        (
+            ["--corpus", str(short)],
+            "its validation split holds 6 characters, and a window needs 17",
+        ),
         (["--corpus", str(corpus), "--warmup", "50"], "longer than --max-steps"),
         (["--corpus", str(corpus), "--d-model", "15"], "divisible by n_head"),
         (["--corpus", str(corpus), "--resume"], "nothing to resume"),
@@ -103,3 +124,17 @@ def test_train_errors_are_one_line(
         status = main(["train", "shakespeare", *TINY, "--out", str(tmp_path / "r"), *extra])
         err = capsys.readouterr().err
         assert status == 2 and message in err and err.count("\n") == 1, (extra, err)
+        assert not (tmp_path / "r").exists(), "a refused run leaves no folder behind"
+
+
+def test_a_run_shorter_than_the_default_warmup_warms_up_for_the_same_part(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default 100 warmup steps of 2,000 become 2 of a 40-step run, not a refusal."""
+    at = TINY.index("--warmup")
+    no_warmup = TINY[:at] + TINY[at + 2 :]
+    args = ["train", "shakespeare", "--corpus", str(corpus), *no_warmup, "--max-steps", "40"]
+    assert main([*args, "--out", str(tmp_path / "r")]) == 0
+    card = json.loads((tmp_path / "r" / "model.json").read_text())
+    assert card["options"]["warmup"] == 2 and card["options"]["max_steps"] == 40
+    assert "measuring the loss on the whole validation split" in capsys.readouterr().out
