@@ -10,7 +10,15 @@ if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv with $("$python" --version)"
     "$python" -m venv .venv
 fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements/constraints.txt -nt "$stamp" ]; then
+installed=false  # an up-to-date install of these extras, or of more (make test's covers make demo's)
+for done in .venv/.installed-*; do
+    [ -f "$done" ] && [ ! pyproject.toml -nt "$done" ] && [ ! requirements/constraints.txt -nt "$done" ] || continue
+    have="-${done#.venv/.installed-}-"
+    covered=true
+    for extra in ${extras//,/ }; do [[ "$have" == *"-$extra-"* ]] || covered=false; done
+    if $covered; then installed=true; fi
+done
+if ! $installed; then
     echo "setup: installing annotated[$extras] into .venv"
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -c requirements/constraints.txt -e ".[$extras]"

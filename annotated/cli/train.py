@@ -13,7 +13,7 @@ from annotated.cli.argtypes import fraction, non_negative_int, positive_float, p
 from annotated.cli.run_options import add_run_options, run_directory
 from annotated.config import CHOICES
 from annotated.tasks.registry import TASKS
-from annotated.tasks.trainer import run_task
+from annotated.tasks.trainer import QUICK_EVAL, run_task
 
 # the options a task defaults; an option the user leaves out keeps the task's value
 OPTIONS = (
@@ -81,7 +81,12 @@ def register(sub: Any) -> None:
         "--stop-at", type=fraction, help="stop when validation exact match reaches this (0: never)"
     )
     run_group.add_argument("--checkpoint-every", type=positive_int, help="steps between saves")
-    run_group.add_argument("--val-examples", type=positive_int, help="validation inputs (1000)")
+    run_group.add_argument(
+        "--val-examples",
+        type=positive_int,
+        help=f"validation inputs (1000); each evaluation decodes the first {QUICK_EVAL} and all of "
+        "them only once those reach --stop-at",
+    )
     run_group.add_argument("--test-examples", type=positive_int, help="test inputs (1000)")
     add_run_options(run_group)
     p.set_defaults(run=run)
