@@ -15,6 +15,7 @@ import sys
 from typing import NoReturn
 
 from annotated.cli import decode, demo, evaluate, generate, shapes, space_export, train
+from annotated.cli.run_options import interrupted
 from annotated.training.loop import NonFiniteLossError
 
 SUBCOMMANDS = (shapes, train, evaluate, decode, generate, demo, space_export)
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     except NonFiniteLossError as error:
         return _fail(args.command, error, 1)
     except KeyboardInterrupt:
-        print(f"annotated {args.command}: interrupted", file=sys.stderr)
+        said = interrupted(args) if args.command == "train" else "interrupted"
+        print(f"annotated {args.command}: {said}", file=sys.stderr)
         return 130
 
 

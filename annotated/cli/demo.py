@@ -17,7 +17,15 @@ def run(args: argparse.Namespace) -> int:
         )
     from annotated.demo import build_demo, launch  # imports Gradio: only this command pays
 
-    launch(build_demo(), host=args.host, port=args.port, share=args.share, inbrowser=args.open)
+    try:
+        launch(build_demo(), host=args.host, port=args.port, share=args.share, inbrowser=args.open)
+    except OSError as error:  # Gradio's own message tells a Python caller to edit launch()
+        if "Cannot find empty port" not in str(error):
+            raise
+        wanted = f"port {args.port} is" if args.port else "ports from $GRADIO_SERVER_PORT are"
+        raise OSError(
+            f"{wanted} in use: pass another --port, or leave --port out for the first free one"
+        ) from None
     return 0
 
 
@@ -35,7 +43,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--port",
         type=positive_int,
-        help="port (default $GRADIO_SERVER_PORT, else the first free one from 7860)",
+        help="port (default: the first free one from $GRADIO_SERVER_PORT, else from 7860)",
     )
     p.add_argument("--share", action="store_true", help="also ask for a public gradio.live link")
     p.add_argument("--open", action="store_true", help="open the app in the default browser")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotated.cli.argtypes import THREADS_HELP, positive_int
+from annotated.training.resume import STATE
 
 
 def add_run_options(group: Any, task: str = "TASK") -> None:
@@ -23,7 +24,20 @@ def add_run_options(group: Any, task: str = "TASK") -> None:
 
 
 def run_directory(args: argparse.Namespace) -> Path:
-    """``--out``, or else a new ``runs/TASK-TIME``; ``--resume`` needs ``--out``."""
+    """``--out``, or else a new ``runs/TASK-TIME``; ``--resume`` needs ``--out``.
+
+    The directory is also kept as ``args.run_dir``, so that an interrupted run can say where
+    it can be resumed from (:func:`interrupted`).
+    """
     if args.resume and args.out is None:
         raise ValueError("--resume needs --out RUN_DIR, the run to continue")
-    return args.out or Path("runs") / f"{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+    args.run_dir = args.out or Path("runs") / f"{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return Path(args.run_dir)
+
+
+def interrupted(args: argparse.Namespace) -> str:
+    """What to tell the user of a training run stopped by Ctrl-C: how to continue it."""
+    run = getattr(args, "run_dir", None)
+    if run is None or not (Path(run) / STATE).is_file():
+        return "interrupted before the first checkpoint: nothing was kept"
+    return f"interrupted; {run} keeps the last checkpoint: add --out {run} --resume to continue"

@@ -7,7 +7,10 @@ take a second; the documented example, which serves the real app, runs under ``-
 from __future__ import annotations
 
 import doctest
+import os
 import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pytest
 pytest.importorskip("gradio")
 
 from annotated.demo import serving
-from tests.demos.conftest import GRADIO_WARNINGS
+from tests.demos.conftest import GRADIO_WARNINGS, TEST_ENV
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS]
 
@@ -72,3 +75,23 @@ def test_the_documented_example_serves_the_app() -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS, verbose=False)
     result = runner.run(test, out=print)
     assert result == (0, 2), "the example in serving's docstring failed (its output is above)"
+
+
+@pytest.mark.demos
+def test_a_port_in_use_is_one_line_naming_the_flag(tmp_path: Path) -> None:
+    """``annotated demo --port P`` with P taken: the user's flag, not Gradio's ``launch()``."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "annotated.cli", "demo", "--port", str(port)],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+            env={**os.environ, **TEST_ENV, "GRADIO_ANALYTICS_ENABLED": "False"},
+        )  # fmt: skip
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"annotated demo: error: port {port} is in use: pass another --port, or leave --port "
+        "out for the first free one"
+    ), done.stderr

@@ -200,3 +200,20 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights(
     assert len(kills) == 3 and kills[-1] < STEPS, kills
     a, b = load_file(whole / "model.safetensors"), load_file(killed / "model.safetensors")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_ctrl_c_says_how_to_resume_the_run(tmp_path: Path) -> None:
+    """Ctrl-C after a checkpoint names the run directory (here the default one) and --resume."""
+    log = tmp_path / "stderr.log"
+    without_out = [sys.executable, "-m", "annotated.cli", *TRAIN]
+    with log.open("wb") as errors:
+        proc = subprocess.Popen(without_out, env=ENV, cwd=tmp_path, stderr=errors)
+    while proc.poll() is None and not any(optimizer_steps(d) for d in tmp_path.glob("runs/*")):
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait() == 130, log.read_text()
+    (run,) = (d.relative_to(tmp_path) for d in tmp_path.glob("runs/sort-*"))
+    assert log.read_text().strip().splitlines()[-1] == (
+        f"annotated train: interrupted; {run} keeps the last checkpoint: "
+        f"add --out {run} --resume to continue"
+    )
