@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from annotated import load_task_model
-from annotated.cli import main
+from annotated.cli import build_parser, main
 
 TINY = [
     "--steps",
@@ -100,3 +100,18 @@ def test_accumulation_option_runs(tmp_path: Path) -> None:
     assert train(out, "--accumulate", "2", "--batch-size", "8", task="sort") == 0
     card = json.loads((out / "model.json").read_text())
     assert card["steps"]["steps"] == 12 and card["steps"]["optimizer_steps"] == 6
+
+
+def test_train_shakespeares_flag_names_work_on_every_task() -> None:
+    """``--max-steps 6`` is ``--steps 6``, and so on: one spelling trains any task."""
+    parser = build_parser()
+    ours = ["--steps", "6", "--accumulate", "2", "--clip-norm", "0.5", "--eval-every", "3"]
+    theirs = ["--max-steps", "6", "--grad-accum", "2", "--grad-clip", "0.5", "--eval-interval", "3"]
+    a = vars(parser.parse_args(["train", "sort", *ours]))
+    b = vars(parser.parse_args(["train", "sort", *theirs]))
+    assert a == b and (a["steps"], a["accumulate"], a["clip_norm"], a["eval_every"]) == (
+        6,
+        2,
+        0.5,
+        3,
+    )

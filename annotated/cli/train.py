@@ -66,17 +66,24 @@ def register(sub: Any) -> None:
     model.add_argument("--h", type=positive_int, help="attention heads")
     model.add_argument("--dropout", type=fraction, help="dropout P_drop")
     model.add_argument("--positions", choices=CHOICES["positions"], help="position scheme")
+    # the second name of a flag is train shakespeare's (nanoGPT's): either works on every task
     opt = p.add_argument_group("optimisation (defaults: the task's)")
-    opt.add_argument("--steps", type=positive_int, help="optimizer steps at most")
+    opt.add_argument("--steps", "--max-steps", type=positive_int, help="optimizer steps at most")
     opt.add_argument("--batch-size", type=positive_int, help="sequences per micro-batch")
     opt.add_argument("--lr", type=positive_float, help="peak learning rate (warmup + cosine)")
     opt.add_argument("--warmup", type=non_negative_int, help="warmup steps")
-    opt.add_argument("--accumulate", type=positive_int, help="micro-batches per optimizer step")
-    opt.add_argument("--clip-norm", type=positive_float, help="gradient clipping norm (default 1)")
+    opt.add_argument(
+        "--accumulate", "--grad-accum", type=positive_int, help="micro-batches per optimizer step"
+    )
+    opt.add_argument(
+        "--clip-norm", "--grad-clip", type=positive_float, help="gradient clipping norm (default 1)"
+    )
     opt.add_argument("--smoothing", type=fraction, help="label smoothing epsilon")
     opt.add_argument("--seed", type=non_negative_int, help="random seed (default 0)")
     run_group = p.add_argument_group("run")
-    run_group.add_argument("--eval-every", type=positive_int, help="steps between evaluations")
+    run_group.add_argument(
+        "--eval-every", "--eval-interval", type=positive_int, help="steps between evaluations"
+    )
     run_group.add_argument(
         "--stop-at", type=fraction, help="stop when validation exact match reaches this (0: never)"
     )
