@@ -205,10 +205,14 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights(
 def test_ctrl_c_says_how_to_resume_the_run(tmp_path: Path) -> None:
     """Ctrl-C after a checkpoint names the run directory (here the default one) and --resume."""
     log = tmp_path / "stderr.log"
-    without_out = [sys.executable, "-m", "annotated.cli", *TRAIN]
+    at = TRAIN.index("--steps")  # long enough that the signal lands while it trains
+    long_run = [*TRAIN[: at + 1], "100000", *TRAIN[at + 2 :]]
+    without_out = [sys.executable, "-m", "annotated.cli", *long_run]
     with log.open("wb") as errors:
         proc = subprocess.Popen(without_out, env=ENV, cwd=tmp_path, stderr=errors)
-    while proc.poll() is None and not any(optimizer_steps(d) for d in tmp_path.glob("runs/*")):
+    deadline = time.monotonic() + 300
+    while not any(optimizer_steps(d) for d in tmp_path.glob("runs/*")):
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
         time.sleep(0.01)
     proc.send_signal(signal.SIGINT)
     assert proc.wait() == 130, log.read_text()
