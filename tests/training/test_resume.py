@@ -202,6 +202,11 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights(
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def default_sigint() -> None:
+    """In the child, before it starts: Ctrl-C raises KeyboardInterrupt, as in a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_says_how_to_resume_the_run(tmp_path: Path) -> None:
     """Ctrl-C after a checkpoint names the run directory (here the default one) and --resume."""
     log = tmp_path / "stderr.log"
@@ -209,13 +214,18 @@ def test_ctrl_c_says_how_to_resume_the_run(tmp_path: Path) -> None:
     long_run = [*TRAIN[: at + 1], "100000", *TRAIN[at + 2 :]]
     without_out = [sys.executable, "-m", "annotated.cli", *long_run]
     with log.open("wb") as errors:
-        proc = subprocess.Popen(without_out, env=ENV, cwd=tmp_path, stderr=errors)
+        proc = subprocess.Popen(  # a pytest-xdist worker ignores SIGINT, and children inherit that
+            without_out, env=ENV, cwd=tmp_path, stderr=errors, preexec_fn=default_sigint
+        )
     deadline = time.monotonic() + 300
     while not any(optimizer_steps(d) for d in tmp_path.glob("runs/*")):
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
         time.sleep(0.01)
     proc.send_signal(signal.SIGINT)
-    assert proc.wait() == 130, log.read_text()
+    try:
+        assert proc.wait(timeout=60) == 130, log.read_text()
+    finally:
+        proc.kill()
     (run,) = (d.relative_to(tmp_path) for d in tmp_path.glob("runs/sort-*"))
     assert log.read_text().strip().splitlines()[-1] == (
         f"annotated train: interrupted; {run} keeps the last checkpoint: "
