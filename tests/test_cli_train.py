@@ -109,9 +109,5 @@ def test_train_shakespeares_flag_names_work_on_every_task() -> None:
     theirs = ["--max-steps", "6", "--grad-accum", "2", "--grad-clip", "0.5", "--eval-interval", "3"]
     a = vars(parser.parse_args(["train", "sort", *ours]))
     b = vars(parser.parse_args(["train", "sort", *theirs]))
-    assert a == b and (a["steps"], a["accumulate"], a["clip_norm"], a["eval_every"]) == (
-        6,
-        2,
-        0.5,
-        3,
-    )
+    assert a == b
+    assert (a["steps"], a["accumulate"], a["clip_norm"], a["eval_every"]) == (6, 2, 0.5, 3)

@@ -32,7 +32,7 @@ def run_directory(args: argparse.Namespace) -> Path:
     if args.resume and args.out is None:
         raise ValueError("--resume needs --out RUN_DIR, the run to continue")
     args.run_dir = args.out or Path("runs") / f"{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
-    return Path(args.run_dir)
+    return args.run_dir
 
 
 def interrupted(args: argparse.Namespace) -> str:

