@@ -36,7 +36,7 @@ import torch
 from machine import load_average, merge_run
 from tiny_shakespeare import NANOGPT_SEEDS, ROOT, add_options, ready
 
-from annotated.tasks.shakespeare_run import run_shakespeare
+from annotated.tasks.language_model.run import run_shakespeare
 
 RESULTS = ROOT / "benchmarks" / "results" / "shakespeare.json"
 

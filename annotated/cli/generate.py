@@ -22,7 +22,7 @@ from annotated.cli.argtypes import (
     positive_int,
 )
 from annotated.decoding.generate import generate_stream
-from annotated.tasks.language_model import load_language_model
+from annotated.tasks.language_model.loading import load_language_model
 from annotated.training.device import pick_device
 
 MAX_NEW_TOKENS = 100_000  # beyond this a request is a typo, not a wish

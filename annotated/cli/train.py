@@ -12,8 +12,8 @@ from annotated.cli import train_shakespeare
 from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
 from annotated.cli.run_options import add_run_options, run_directory
 from annotated.config import CHOICES
-from annotated.tasks.registry import TASKS
-from annotated.tasks.trainer import QUICK_EVAL, run_task
+from annotated.tasks.seq2seq.registry import TASKS
+from annotated.tasks.seq2seq.run import QUICK_EVAL, run_task
 
 # the options a task defaults; an option the user leaves out keeps the task's value
 OPTIONS = (

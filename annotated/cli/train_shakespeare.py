@@ -1,7 +1,7 @@
 """``annotated train shakespeare``: a character-level GPT on Shakespeare, on one or many processes.
 
 Every option defaults to the recipe of the shipped ``shakespeare`` model (see
-:class:`~annotated.tasks.shakespeare_options.ShakespeareOptions`). Under ``torchrun`` the
+:class:`~annotated.tasks.language_model.options.ShakespeareOptions`). Under ``torchrun`` the
 same command trains with DistributedDataParallel::
 
     torchrun --standalone --nproc_per_node 2 -m annotated.cli train shakespeare --out runs/ddp
@@ -27,8 +27,8 @@ from annotated.cli.argtypes import (
 )
 from annotated.cli.run_options import add_run_options, run_directory
 from annotated.config import CHOICES
-from annotated.tasks.shakespeare_options import ShakespeareOptions
-from annotated.tasks.shakespeare_run import run_shakespeare
+from annotated.tasks.language_model.options import ShakespeareOptions
+from annotated.tasks.language_model.run import run_shakespeare
 from annotated.training.device import pick_device
 from annotated.training.distributed import init_distributed, shutdown_distributed
 

@@ -27,8 +27,8 @@ from annotated.lab.run import LabRun
 from annotated.masks import padding_mask, target_mask
 from annotated.model import EncoderDecoder
 from annotated.multi_head_attention import MultiHeadedAttention, record_attention
-from annotated.tasks.base import Task
-from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tasks.seq2seq.data import Task
+from annotated.tokenizers.char import CharTokenizer
 
 
 class AttentionMap(NamedTuple):

@@ -29,11 +29,11 @@ from torch import nn
 
 from annotated.lab.config import LabConfig
 from annotated.model import EncoderDecoder
-from annotated.tasks.base import Task
-from annotated.tasks.char_batches import LMBatch, lm_batch, lm_loss
-from annotated.tasks.char_tokenizer import CharTokenizer
-from annotated.tasks.registry import get_task
-from annotated.tasks.shakespeare import load_corpus, split_corpus
+from annotated.tasks.seq2seq.data import Task
+from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
+from annotated.tokenizers.char import CharTokenizer
+from annotated.tasks.seq2seq.registry import get_task
+from annotated.tasks.language_model.corpus import load_corpus, split_corpus
 from annotated.training.batch import Batch
 
 VAL_SEQUENCES = 64  # sequences in the validation set: enough for a steady curve, fast to score
@@ -141,7 +141,7 @@ def encode_fast(tokenizer: CharTokenizer, text: str) -> torch.Tensor:
 
 
 class TextData:
-    """Random windows of Shakespeare for a GPT (:func:`~annotated.tasks.char_batches.lm_batch`).
+    """Random windows of Shakespeare for a GPT (:func:`~annotated.tasks.language_model.data.lm_batch`).
 
     Parameters
     ----------
@@ -183,7 +183,7 @@ class TextData:
         ]
 
     def loss(self, model: nn.Module, batch: LMBatch) -> tuple[torch.Tensor, int]:
-        """:func:`~annotated.tasks.char_batches.lm_loss`."""
+        """:func:`~annotated.tasks.language_model.data.lm_loss`."""
         return lm_loss(model, batch)
 
 

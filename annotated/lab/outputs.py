@@ -24,8 +24,8 @@ from annotated.lab.data import TaskData, TextData
 from annotated.lab.run import LabRun
 from annotated.masks import padding_mask
 from annotated.model import EncoderDecoder
-from annotated.tasks.base import Task
-from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tasks.seq2seq.data import Task
+from annotated.tokenizers.char import CharTokenizer
 
 MAX_PROMPT = 500
 MAX_NEW = 1000

@@ -12,7 +12,7 @@ name            model                converts text with
 ``copy``        encoder-decoder      the task (:func:`~annotated.get_task`)
 ``sort``        encoder-decoder      the task
 ``add``         encoder-decoder      the task
-``shakespeare`` character GPT        a :class:`~annotated.tasks.char_tokenizer.CharTokenizer`
+``shakespeare`` character GPT        a :class:`~annotated.tokenizers.char.CharTokenizer`
 =============== ==================== ================================================
 
 Their quality is the card's ``metrics``: exact match :math:`\\mathrm{EM}` on 1,000 held-out
@@ -28,10 +28,10 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-from annotated.tasks.base import Task
-from annotated.tasks.char_tokenizer import CharTokenizer
-from annotated.tasks.language_model import load_language_model
-from annotated.tasks.loading import load_task_model
+from annotated.tasks.seq2seq.data import Task
+from annotated.tokenizers.char import CharTokenizer
+from annotated.tasks.language_model.loading import load_language_model
+from annotated.tasks.seq2seq.loading import load_task_model
 
 NAMES = ("copy", "sort", "add", "shakespeare")
 HERE = Path(__file__).resolve().parent
@@ -42,7 +42,7 @@ class Pretrained(NamedTuple):
 
     ``converter`` is what turns text into token ids and back: the :class:`~annotated.Task`
     for ``copy``, ``sort`` and ``add`` (``task.parse``, ``predict``, ``task.answer``), the
-    :class:`~annotated.tasks.char_tokenizer.CharTokenizer` for ``shakespeare``
+    :class:`~annotated.tokenizers.char.CharTokenizer` for ``shakespeare``
     (``encode``/``decode``). The properties :attr:`task` and :attr:`tokenizer` return it with
     its precise type.
 

@@ -31,7 +31,7 @@ from annotated.demo.shakespeare_tab import (  # noqa: E402
 )
 from annotated.demo.space import check_wheel, export_space, readme, requirements  # noqa: E402
 from annotated.demo.task_tab import MAX_BEAM, TaskDemo  # noqa: E402
-from annotated.tasks.char_tokenizer import CharTokenizer  # noqa: E402
+from annotated.tokenizers.char import CharTokenizer  # noqa: E402
 from tests.demos.conftest import GRADIO_WARNINGS  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from annotated.tasks.language_model import load_language_model
+from annotated.tasks.language_model.loading import load_language_model
 from annotated.training.distributed import DistributedContext, init_distributed, unwrap
 
 TORCHRUN = shutil.which("torchrun", path=str(Path(sys.executable).parent))

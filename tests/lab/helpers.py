@@ -9,7 +9,7 @@ import torch
 
 from annotated.lab import LabConfig
 from annotated.lab.data import TextData, encode_fast
-from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tokenizers.char import CharTokenizer
 
 TEXT = (
     "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n" * 40

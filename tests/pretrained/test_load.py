@@ -12,7 +12,7 @@ import torch
 from annotated import generate, mean_cross_entropy, predict
 from annotated.pretrained import NAMES, Pretrained, available, load, weights_path
 from annotated.pretrained.ship import ship
-from annotated.tasks.shakespeare import load_corpus, split_corpus
+from annotated.tasks.language_model.corpus import load_corpus, split_corpus
 from annotated.training.files import CheckpointError
 
 TASKS = ("copy", "sort", "add")

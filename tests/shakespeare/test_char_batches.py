@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotated import GPT, GPTConfig
-from annotated.tasks.char_batches import batch_rng, lm_batch, lm_loss
+from annotated.tasks.language_model.data import batch_rng, lm_batch, lm_loss
 
 DATA = torch.randint(0, 50, (500,))
 SIZES = st.integers(1, 8)

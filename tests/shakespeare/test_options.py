@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotated.tasks.shakespeare_options import ShakespeareOptions
+from annotated.tasks.language_model.options import ShakespeareOptions
 
 
 def test_options_describe_the_model_and_the_schedule() -> None:

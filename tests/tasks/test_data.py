@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import annotated.tasks.metric as metric
+import annotated.tasks.seq2seq.evaluation as metric
 from annotated import EncoderDecoder, exact_match, get_task
 
 NAMES = ("copy", "sort", "add")

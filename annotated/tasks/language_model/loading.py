@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import torch
 
 from annotated.gpt import GPT
-from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tokenizers.char import CharTokenizer
 from annotated.training.checkpoint import load_checkpoint
 from annotated.training.files import CheckpointError
 

@@ -18,8 +18,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from annotated.tasks.base import Task, TrainDefaults
-from annotated.tasks.vocab import Vocabulary
+from annotated.tasks.seq2seq.data import Task, TrainDefaults
+from annotated.tokenizers.vocabulary import Vocabulary
 
 MAX_OPERAND = 999
 GRAMMAR = f"a+b with whole numbers 0 to {MAX_OPERAND}, e.g. '123+456'"

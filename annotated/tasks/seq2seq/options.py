@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from annotated.tasks.registry import get_task
+from annotated.tasks.seq2seq.registry import get_task
 
 
 @dataclass(frozen=True)

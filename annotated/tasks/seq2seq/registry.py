@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-from annotated.tasks.addition import AdditionTask
-from annotated.tasks.base import Task
-from annotated.tasks.copy import CopyTask
-from annotated.tasks.sorting import SortTask
+from annotated.tasks.seq2seq.addition import AdditionTask
+from annotated.tasks.seq2seq.data import Task
+from annotated.tasks.seq2seq.copy import CopyTask
+from annotated.tasks.seq2seq.sorting import SortTask
 
 TASKS: dict[str, type[Task]] = {"copy": CopyTask, "sort": SortTask, "add": AdditionTask}
 

@@ -41,7 +41,7 @@ from typing import Any, ClassVar, Literal
 import torch
 
 from annotated.config import TransformerConfig
-from annotated.tasks.vocab import Vocabulary
+from annotated.tokenizers.vocabulary import Vocabulary
 from annotated.training.batch import Batch
 
 HELD_OUT_MODULUS = 10

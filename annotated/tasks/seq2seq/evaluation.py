@@ -15,7 +15,7 @@ from annotated.decoding.beam import beam_search
 from annotated.decoding.greedy import greedy_decode
 from annotated.masks import padding_mask
 from annotated.model import EncoderDecoder
-from annotated.tasks.base import Task
+from annotated.tasks.seq2seq.data import Task
 
 
 @torch.no_grad()

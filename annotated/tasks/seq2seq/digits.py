@@ -20,8 +20,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from annotated.tasks.base import Task
-from annotated.tasks.vocab import Vocabulary
+from annotated.tasks.seq2seq.data import Task
+from annotated.tokenizers.vocabulary import Vocabulary
 
 DIGITS = Vocabulary(tuple("0123456789"))
 MAX_DIGITS = 10

@@ -8,7 +8,7 @@ A run directory holds
 * ``loss.png``, ``perplexity.png``, ``tokens_per_s.png``, ``lr.png``.
 
 Every ``eval_every`` steps the model decodes the validation inputs (held out, see
-:mod:`annotated.tasks.base`); when their exact match reaches ``stop_at`` at two evaluations in
+:mod:`annotated.tasks.seq2seq.data`); when their exact match reaches ``stop_at`` at two evaluations in
 a row the run stops, and the reported figure is the exact match on the separate *test* inputs:
 
 .. math::
@@ -38,10 +38,10 @@ import torch
 from torch import nn
 
 from annotated.model import EncoderDecoder
-from annotated.tasks.base import Task
-from annotated.tasks.metric import exact_match
-from annotated.tasks.options import RunOptions
-from annotated.tasks.registry import get_task
+from annotated.tasks.seq2seq.data import Task
+from annotated.tasks.seq2seq.evaluation import exact_match
+from annotated.tasks.seq2seq.options import RunOptions
+from annotated.tasks.seq2seq.registry import get_task
 from annotated.training import (
     Batch,
     LabelSmoothing,

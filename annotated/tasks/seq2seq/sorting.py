@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from annotated.tasks.base import TrainDefaults
-from annotated.tasks.digits import DigitTask
+from annotated.tasks.seq2seq.data import TrainDefaults
+from annotated.tasks.seq2seq.digits import DigitTask
 
 
 class SortTask(DigitTask):

@@ -14,8 +14,8 @@ from torch import nn
 from annotated.decoding.generate import generate
 from annotated.decoding.inference import inference
 from annotated.gpt import GPT
-from annotated.tasks.char_batches import lm_batch, lm_loss
-from annotated.tasks.char_tokenizer import CharTokenizer
+from annotated.tasks.language_model.data import lm_batch, lm_loss
+from annotated.tokenizers.char import CharTokenizer
 
 EVAL_INDEX = 2**31  # evaluation batches use indices no training run reaches
 

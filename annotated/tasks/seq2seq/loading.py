@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 import torch
 
 from annotated.model import EncoderDecoder
-from annotated.tasks.base import Task
-from annotated.tasks.registry import TASKS, get_task
+from annotated.tasks.seq2seq.data import Task
+from annotated.tasks.seq2seq.registry import TASKS, get_task
 from annotated.training.checkpoint import load_checkpoint
 from annotated.training.files import CheckpointError
 

@@ -1,7 +1,7 @@
 """Train a GPT on character-level Shakespeare: the run directory, evaluation, resume, DDP.
 
 The same loop as the synthetic tasks (:func:`~annotated.train`), fed random windows of the
-text (:mod:`annotated.tasks.char_batches`) and optimised by AdamW with the matrices decayed
+text (:mod:`annotated.tasks.language_model.data`) and optimised by AdamW with the matrices decayed
 (:mod:`annotated.training.adamw`). A run directory holds
 
 * ``model.safetensors`` and ``model.json``: the checkpoint and its card, with the tokenizer's
@@ -37,11 +37,11 @@ from torch import nn
 
 from annotated.decoding.perplexity import mean_cross_entropy
 from annotated.gpt import GPT
-from annotated.tasks.char_batches import LMBatch, lm_batch, lm_loss
-from annotated.tasks.char_tokenizer import CharTokenizer
-from annotated.tasks.lm_evaluation import estimate_loss, sample_text
-from annotated.tasks.shakespeare import load_corpus, split_corpus
-from annotated.tasks.shakespeare_options import ShakespeareOptions
+from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
+from annotated.tokenizers.char import CharTokenizer
+from annotated.tasks.language_model.evaluation import estimate_loss, sample_text
+from annotated.tasks.language_model.corpus import load_corpus, split_corpus
+from annotated.tasks.language_model.options import ShakespeareOptions
 from annotated.training.adamw import adamw
 from annotated.training.checkpoint import save_checkpoint
 from annotated.training.distributed import DistributedContext, unwrap
