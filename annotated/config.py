@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
+from annotated.fields import Positive, PositiveFloat, Probability, check_bounds
+
 Norm = Literal["layer", "rms", "none"]
 Layout = Literal["post", "pre", "sandwich"]
 Activation = Literal["relu", "gelu", "silu", "swiglu"]
@@ -48,16 +50,38 @@ def check_choice(name: str, value: str) -> None:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
 
 
-def check_positive(name: str, value: int | float) -> None:
-    """Raise a ``ValueError`` unless ``value`` is a positive number."""
-    if isinstance(value, bool) or not value > 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
+def width_problems(d_model: int, h: int, positions: str) -> list[str]:
+    """The rules the model width breaks, as sentences; empty when it can be built.
 
+    The head width is the constraint most choices run into:
 
-def check_probability(name: str, value: float) -> None:
-    """Raise a ``ValueError`` unless ``0 <= value < 1``."""
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    .. math::
+
+        d_k = \\frac{d_{model}}{h} \\in \\mathbb{N}, \\qquad
+        d_k \\equiv 0 \\pmod 2 \\text{ for RoPE}, \\qquad
+        d_{model} \\equiv 0 \\pmod 2 \\text{ for sinusoids}
+
+    RoPE rotates pairs of features; a sinusoidal table pairs a sine with a cosine at each
+    frequency. Both configs raise the first problem; the Lab explains each in its own words.
+
+    Examples
+    --------
+    >>> from annotated.config import width_problems
+    >>> width_problems(30, 4, "sinusoidal")
+    ['d_model (30) must be divisible by h (4): each head gets d_model / h features']
+    >>> width_problems(72, 8, "rope")
+    ['RoPE rotates feature pairs, so d_k must be even, got 9']
+    """
+    out = []
+    if d_model % h:
+        out.append(
+            f"d_model ({d_model}) must be divisible by h ({h}): each head gets d_model / h features"
+        )
+    elif positions == "rope" and (d_model // h) % 2:
+        out.append(f"RoPE rotates feature pairs, so d_k must be even, got {d_model // h}")
+    if positions == "sinusoidal" and d_model % 2:
+        out.append(f"sinusoidal positions need an even d_model, got {d_model}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -114,32 +138,28 @@ class TransformerConfig:
     ValueError: d_model (30) must be divisible by h (4): each head gets d_model / h features
     """
 
-    src_vocab: int
-    tgt_vocab: int
-    N: int = 6
-    d_model: int = 512
-    d_ff: int = 2048
-    h: int = 8
-    dropout: float = 0.1
+    src_vocab: Positive
+    tgt_vocab: Positive
+    N: Positive = 6
+    d_model: Positive = 512
+    d_ff: Positive = 2048
+    h: Positive = 8
+    dropout: Probability = 0.1
     share_embeddings: bool = False
     norm: Norm = "layer"
     layout: Layout = "pre"
     activation: Activation = "relu"
     positions: Positions = "sinusoidal"
-    max_len: int = 5000
-    norm_eps: float = 1e-5
+    max_len: Positive = 5000
+    norm_eps: PositiveFloat = 1e-5
 
     def __post_init__(self) -> None:
-        for name in ("src_vocab", "tgt_vocab", "N", "d_model", "d_ff", "h", "max_len", "norm_eps"):
-            check_positive(name, getattr(self, name))
-        check_probability("dropout", self.dropout)
+        check_bounds(self)
         for name in CHOICES:
             check_choice(name, getattr(self, name))
-        if self.d_model % self.h:
-            raise ValueError(
-                f"d_model ({self.d_model}) must be divisible by h ({self.h}): "
-                "each head gets d_model / h features"
-            )
+        problems = width_problems(self.d_model, self.h, self.positions)
+        if problems:
+            raise ValueError(problems[0])
         if self.share_embeddings and self.src_vocab != self.tgt_vocab:
             raise ValueError(
                 "share_embeddings needs src_vocab == tgt_vocab, "

@@ -32,9 +32,9 @@ from annotated.config import (
     Norm,
     Positions,
     check_choice,
-    check_positive,
-    check_probability,
+    width_problems,
 )
+from annotated.fields import Positive, PositiveFloat, Probability, check_bounds
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class GPTConfig:
     Parameters
     ----------
     vocab_size : int
-        :math:`V`, the number of token ids.
+        :math:`V`, the number of token ids (default GPT-2's 50,257; a run on a corpus sets its
+        tokenizer's).
     block_size : int
         :math:`T`, the longest context the model reads (its positional table's length).
     n_layer : int
@@ -77,39 +78,30 @@ class GPTConfig:
     >>> GPTConfig(vocab_size=65, d_model=100, n_head=3)
     Traceback (most recent call last):
     ...
-    ValueError: d_model (100) must be divisible by n_head (3): each head gets d_model / n_head features
+    ValueError: d_model (100) must be divisible by h (3): each head gets d_model / h features
     """
 
-    vocab_size: int  # V
-    block_size: int = 1024  # T, the context length
-    n_layer: int = 12  # N
-    n_head: int = 12  # h
-    d_model: int = 768  # d_model
-    dropout: float = 0.0  # P_drop
+    vocab_size: Positive = 50257  # V
+    block_size: Positive = 1024  # T, the context length
+    n_layer: Positive = 12  # N
+    n_head: Positive = 12  # h
+    d_model: Positive = 768  # d_model
+    dropout: Probability = 0.0  # P_drop
     bias: bool = True  # biases in Linear and LayerNorm
     tie_weights: bool = True  # output projection = token embedding E
     norm: Norm = "layer"
     layout: Layout = "pre"
     activation: Activation = "gelu"
     positions: Positions = "learned"
-    norm_eps: float = 1e-5  # epsilon
+    norm_eps: PositiveFloat = 1e-5  # epsilon
 
     def __post_init__(self) -> None:
-        for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model"):
-            check_positive(name, getattr(self, name))
-        check_positive("norm_eps", self.norm_eps)
-        check_probability("dropout", self.dropout)
+        check_bounds(self)
         for name in CHOICES:
             check_choice(name, getattr(self, name))
-        if self.d_model % self.n_head:
-            raise ValueError(
-                f"d_model ({self.d_model}) must be divisible by n_head ({self.n_head}): "
-                "each head gets d_model / n_head features"
-            )
-        if self.positions == "rope" and self.d_k % 2:
-            raise ValueError(f"RoPE rotates feature pairs, so d_k must be even, got {self.d_k}")
-        if self.positions == "sinusoidal" and self.d_model % 2:
-            raise ValueError(f"sinusoidal positions need an even d_model, got {self.d_model}")
+        problems = width_problems(self.d_model, self.n_head, self.positions)
+        if problems:
+            raise ValueError(problems[0])
 
     @property
     def d_k(self) -> int:

@@ -12,17 +12,17 @@ import torch
 from annotated.cli import main
 
 TINY = [
-    "--steps",
+    "--max-steps",
     "2",
     "--batch-size",
     "4",
-    "--N",
+    "--n-layer",
     "1",
     "--d-model",
     "16",
     "--d-ff",
     "32",
-    "--h",
+    "--n-head",
     "2",
     "--val-examples",
     "20",
@@ -43,21 +43,21 @@ CASES = {
     "no command": ([], "required"),
     "unknown command": (["fly"], "invalid choice"),
     "unknown task": (["train", "reverse"], "invalid choice: 'reverse'"),
-    "negative steps": (["train", "copy", "--steps", "-3"], "expected a positive integer, got '-3'"),
+    "negative steps": (["train", "copy", "--max-steps", "-3"], "expected a positive integer, got '-3'"),
     "zero batch": (["train", "copy", "--batch-size", "0"], "expected a positive integer"),
     "text lr": (["train", "copy", "--lr", "fast"], "expected a positive number"),
     "infinite lr": (["train", "copy", "--lr", "inf"], "expected a positive number"),
     "dropout above 1": (["train", "copy", "--dropout", "1.5"], "from 0 to 1"),
     "text dropout": (["train", "copy", "--dropout", "half"], "from 0 to 1"),
-    "text steps": (["train", "copy", "--steps", "many"], "expected a positive integer"),
+    "text steps": (["train", "copy", "--max-steps", "many"], "expected a positive integer"),
     "negative seed": (["train", "copy", "--seed", "-1"], "expected an integer >= 0"),
     "text seed": (["train", "copy", "--seed", "x"], "expected an integer >= 0"),
     "unknown positions": (["train", "copy", "--positions", "spiral"], "invalid choice"),
     "unknown option": (["train", "copy", "--colour", "red"], "unrecognized arguments"),
-    "heads do not divide": (["train", "copy", *TINY, "--h", "3"], "must be divisible by h"),
+    "heads do not divide": (["train", "copy", *TINY, "--n-head", "3"], "must be divisible by h"),
     "warmup longer than run": (
-        ["train", "copy", "--steps", "5", "--warmup", "9"],
-        "longer than --steps",
+        ["train", "copy", "--max-steps", "5", "--warmup", "9"],
+        "longer than --max-steps",
     ),
     "bad device": (["train", "copy", *TINY, "--device", "tpu"], "unknown device 'tpu'"),
     "cuda absent": (["train", "copy", *TINY, "--device", "cuda"], "CUDA is not available"),
@@ -68,7 +68,7 @@ CASES = {
     "decode without text": (["decode", "x"], "required: text"),
     "zero threads": (["train", "copy", "--threads", "0"], "expected a positive integer"),
     "shapes vocab 1": (["shapes", "--vocab", "1"], "--vocab 1: need at least 2"),
-    "shapes zero layers": (["shapes", "--N", "0"], "expected a positive integer"),
+    "shapes zero layers": (["shapes", "--n-layer", "0"], "expected a positive integer"),
     "decode shipped gpt": (["decode", "shakespeare", "3 1"], "not a task model"),
 }
 
@@ -169,7 +169,7 @@ def test_a_diverging_run_stops_with_one_line_and_keeps_its_checkpoint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
-    argv = ["train", "sort", *TINY, "--steps", "30", "--lr", "1e30", "--checkpoint-every", "1"]
+    argv = ["train", "sort", *TINY, "--max-steps", "30", "--lr", "1e30", "--checkpoint-interval", "1"]
     assert main([*argv, "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "loss is nan at optimizer step" in err

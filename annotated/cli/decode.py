@@ -8,8 +8,8 @@ from typing import Any
 import torch
 
 from annotated.cli.argtypes import THREADS_HELP, checkpoint, positive_int
-from annotated.tasks.seq2seq.loading import load_task_model
 from annotated.tasks.seq2seq.evaluation import predict
+from annotated.tasks.seq2seq.loading import load_task_model
 from annotated.training.device import pick_device
 
 

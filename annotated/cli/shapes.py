@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from annotated.cli.argtypes import positive_int
+from annotated.fields import flag
 from annotated.masks import padding_mask, target_mask
 from annotated.model import make_model
 from annotated.shapes import trace_shapes
@@ -37,10 +38,10 @@ def register(sub: Any) -> None:
     )
     add = shapes.add_argument
     add("--vocab", type=positive_int, default=11, help="source and target vocabulary size")
-    add("--N", type=positive_int, default=6, help="layers in encoder and decoder")
+    add(flag("N"), dest="N", type=positive_int, default=6, help="layers N in encoder and decoder")
     add("--d-model", type=positive_int, default=512, help="model width d_model")
     add("--d-ff", type=positive_int, default=2048, help="feed-forward width d_ff")
-    add("--h", type=positive_int, default=8, help="attention heads")
+    add(flag("h"), dest="h", type=positive_int, default=8, help="attention heads h")
     add("--batch", type=positive_int, default=2, help="sequences")
     add("--src-len", type=positive_int, default=10, help="source tokens per sequence")
     add("--tgt-len", type=positive_int, default=9, help="target tokens per sequence")

@@ -9,30 +9,26 @@ from typing import Any
 import torch
 
 from annotated.cli import train_shakespeare
-from annotated.cli.argtypes import fraction, non_negative_int, positive_float, positive_int
+from annotated.cli.flags import add_flags, given
 from annotated.cli.run_options import add_run_options, run_directory
-from annotated.config import CHOICES
+from annotated.config import TransformerConfig
+from annotated.tasks.seq2seq.options import RunOptions
 from annotated.tasks.seq2seq.registry import TASKS
-from annotated.tasks.seq2seq.run import QUICK_EVAL, run_task
+from annotated.tasks.seq2seq.run import run_task
+from annotated.training.loop import LoopOptions
 
-# the options a task defaults; an option the user leaves out keeps the task's value
-OPTIONS = (
-    "N", "d_model", "d_ff", "h", "dropout", "steps", "batch_size", "lr", "warmup", "accumulate",
-    "clip_norm", "smoothing", "eval_every", "stop_at", "checkpoint_every", "seed", "val_examples",
-    "test_examples", "positions",
-)  # fmt: skip
+SET_BY_THE_TASK = frozenset({"task", "model", "loop", "src_vocab", "tgt_vocab", "max_len"})
 
 
 def run(args: argparse.Namespace) -> int:
     """Train, then print the metrics and where the run was written."""
     torch.set_num_threads(args.threads)
     out = run_directory(args)
-    given = {name: getattr(args, name) for name in OPTIONS}
     command = shlex.join(["annotated", *args.argv])
     result = run_task(
         args.task,
         out,
-        overrides={k: v for k, v in given.items() if v is not None},
+        overrides=given(args, args.option_names),
         resume=args.resume,
         device=args.device,
         command=command,
@@ -59,43 +55,16 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the ``train`` subcommand."""
     p = argparse.ArgumentParser(add_help=False)  # the options of copy, sort and add
-    model = p.add_argument_group("model (defaults: the task's size)")
-    model.add_argument("--N", type=positive_int, help="layers in encoder and decoder")
-    model.add_argument("--d-model", type=positive_int, help="model width d_model")
-    model.add_argument("--d-ff", type=positive_int, help="feed-forward width d_ff")
-    model.add_argument("--h", type=positive_int, help="attention heads")
-    model.add_argument("--dropout", type=fraction, help="dropout P_drop")
-    model.add_argument("--positions", choices=CHOICES["positions"], help="position scheme")
-    # the second name of a flag is train shakespeare's (nanoGPT's): either works on every task
-    opt = p.add_argument_group("optimisation (defaults: the task's)")
-    opt.add_argument("--steps", "--max-steps", type=positive_int, help="optimizer steps at most")
-    opt.add_argument("--batch-size", type=positive_int, help="sequences per micro-batch")
-    opt.add_argument("--lr", type=positive_float, help="peak learning rate (warmup + cosine)")
-    opt.add_argument("--warmup", type=non_negative_int, help="warmup steps")
-    opt.add_argument(
-        "--accumulate", "--grad-accum", type=positive_int, help="micro-batches per optimizer step"
+    names = add_flags(
+        p.add_argument_group("model (default: the task's size)"),
+        TransformerConfig,
+        skip=SET_BY_THE_TASK,
     )
-    opt.add_argument(
-        "--clip-norm", "--grad-clip", type=positive_float, help="gradient clipping norm (default 1)"
-    )
-    opt.add_argument("--smoothing", type=fraction, help="label smoothing epsilon")
-    opt.add_argument("--seed", type=non_negative_int, help="random seed (default 0)")
-    run_group = p.add_argument_group("run")
-    run_group.add_argument(
-        "--eval-every", "--eval-interval", type=positive_int, help="steps between evaluations"
-    )
-    run_group.add_argument(
-        "--stop-at", type=fraction, help="stop when validation exact match reaches this (0: never)"
-    )
-    run_group.add_argument("--checkpoint-every", type=positive_int, help="steps between saves")
-    run_group.add_argument(
-        "--val-examples",
-        type=positive_int,
-        help=f"validation inputs (1000); each evaluation decodes the first {QUICK_EVAL} and all of "
-        "them only once those reach --stop-at",
-    )
-    run_group.add_argument("--test-examples", type=positive_int, help="test inputs (1000)")
+    names += add_flags(p.add_argument_group("loop (default: the task's)"), LoopOptions)
+    run_group = p.add_argument_group("run (default: the task's)")
+    names += add_flags(run_group, RunOptions, skip=SET_BY_THE_TASK)
     add_run_options(run_group)
+    p.set_defaults(option_names=names)
     p.set_defaults(run=run)
     train = sub.add_parser(
         "train",

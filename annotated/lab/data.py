@@ -29,11 +29,11 @@ from torch import nn
 
 from annotated.lab.config import LabConfig
 from annotated.model import EncoderDecoder
-from annotated.tasks.seq2seq.data import Task
-from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
-from annotated.tokenizers.char import CharTokenizer
-from annotated.tasks.seq2seq.registry import get_task
 from annotated.tasks.language_model.corpus import load_corpus, split_corpus
+from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
+from annotated.tasks.seq2seq.data import Task
+from annotated.tasks.seq2seq.registry import get_task
+from annotated.tokenizers.char import CharTokenizer
 from annotated.training.batch import Batch
 
 VAL_SEQUENCES = 64  # sequences in the validation set: enough for a steady curve, fast to score

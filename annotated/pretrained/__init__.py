@@ -28,10 +28,10 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-from annotated.tasks.seq2seq.data import Task
-from annotated.tokenizers.char import CharTokenizer
 from annotated.tasks.language_model.loading import load_language_model
+from annotated.tasks.seq2seq.data import Task
 from annotated.tasks.seq2seq.loading import load_task_model
+from annotated.tokenizers.char import CharTokenizer
 
 NAMES = ("copy", "sort", "add", "shakespeare")
 HERE = Path(__file__).resolve().parent

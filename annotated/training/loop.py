@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
+from annotated.fields import NonNegative, NonNegativeFloat, Positive, check_bounds
+
 B = TypeVar("B", bound=Sized)
 M = TypeVar("M", bound=nn.Module)
 Metrics = dict[str, float]
@@ -89,42 +91,41 @@ class TrainState:
 
 @dataclass(frozen=True)
 class LoopOptions:
-    """How long to train and how often to evaluate and save.
+    """How long to train, and how often to evaluate and save.
+
+    The fields keep nanoGPT's names, which are also the command line's flags.
 
     Parameters
     ----------
     max_steps : int
         Optimizer steps to make in total (a resumed run counts the steps already made).
-    accumulate : int
+    grad_accum : int
         Micro-batches per optimizer step, :math:`k`.
-    clip_norm : float, optional
-        Rescale the gradient to at most this global L2 norm.
-    eval_every : int
-        Call ``evaluate`` every this many optimizer steps (and after the last); 0 = never.
-    checkpoint_every : int
-        Call ``save`` every this many optimizer steps (and after the last); 0 = only at the end.
+    grad_clip : float
+        Rescale the gradient to at most this global L2 norm; 0 turns clipping off.
+    eval_interval : int
+        Evaluate every this many optimizer steps (and after the last); 0 = only after the last.
+    checkpoint_interval : int
+        Save every this many optimizer steps (and after the last); 0 = only at the end.
 
     Examples
     --------
-    >>> LoopOptions(max_steps=1000, accumulate=4).accumulate
+    >>> LoopOptions(max_steps=1000, grad_accum=4).grad_accum
     4
-    >>> LoopOptions(max_steps=10, accumulate=0)
+    >>> LoopOptions(max_steps=10, grad_accum=0)
     Traceback (most recent call last):
     ...
-    ValueError: invalid loop options: LoopOptions(max_steps=10, accumulate=0, ...)
+    ValueError: grad_accum must be positive, got 0
     """
 
-    max_steps: int
-    accumulate: int = 1
-    clip_norm: float | None = None
-    eval_every: int = 0
-    checkpoint_every: int = 0
+    max_steps: Positive
+    grad_accum: Positive = 1
+    grad_clip: NonNegativeFloat = 0.0
+    eval_interval: NonNegative = 0
+    checkpoint_interval: NonNegative = 0
 
     def __post_init__(self) -> None:
-        if self.max_steps < 0 or self.accumulate < 1 or self.eval_every < 0:
-            raise ValueError(f"invalid loop options: {self}")
-        if self.checkpoint_every < 0 or (self.clip_norm is not None and self.clip_norm <= 0):
-            raise ValueError(f"invalid loop options: {self}")
+        check_bounds(self)
 
 
 def train(
@@ -143,7 +144,7 @@ def train(
 ) -> TrainState:
     """Train ``model`` until ``options.max_steps`` updates, a stop, or the end of the data.
 
-    Update :math:`s` takes the :math:`k` = ``options.accumulate`` micro-batches
+    Update :math:`s` takes the :math:`k` = ``options.grad_accum`` micro-batches
     :math:`B_1, \\dots, B_k` and gives the optimizer the gradient of their mean token loss,
 
     .. math::
@@ -151,7 +152,7 @@ def train(
         g_s = \\nabla_\\theta \\frac{\\sum_{j=1}^{k} \\mathcal{L}(B_j)}{\\sum_{j=1}^{k} n(B_j)}
           = \\frac{\\sum_{j} \\nabla_\\theta \\mathcal{L}(B_j)}{\\sum_{j} n(B_j)},
 
-    clipped to norm ``options.clip_norm`` if set, with the rate ``schedule(s)``.
+    clipped to norm ``options.grad_clip`` unless it is 0, with the rate ``schedule(s)``.
 
     Parameters
     ----------
@@ -216,7 +217,7 @@ def train(
             group["lr"] = lr
         model.train()
         optimizer.zero_grad(set_to_none=True)
-        micro = _accumulate(model, data, loss_fn, options.accumulate, state)
+        micro = _accumulate(model, data, loss_fn, options.grad_accum, state)
         if micro is None:  # the data ran out: a partial accumulation is dropped
             state.done = True
             if save is not None:
@@ -226,14 +227,14 @@ def train(
         for p in params:  # divide the summed gradient by the tokens of all k micro-batches
             if p.grad is not None:
                 p.grad.div_(n_tokens)
-        if options.clip_norm is not None:
-            norm = float(torch.nn.utils.clip_grad_norm_(params, options.clip_norm))
+        if options.grad_clip:
+            norm = float(torch.nn.utils.clip_grad_norm_(params, options.grad_clip))
             if not math.isfinite(norm):
                 raise NonFiniteLossError(
                     f"gradient norm is {norm} at optimizer step {state.optimizer_steps + 1}"
                 )
         optimizer.step()
-        state.steps += options.accumulate
+        state.steps += options.grad_accum
         state.optimizer_steps += 1
         state.samples += n_samples
         state.tokens += n_tokens
@@ -292,12 +293,13 @@ def _evaluate_and_save(
 ) -> None:
     """Evaluate and checkpoint when their intervals (or the last step) come round."""
     step, last = state.optimizer_steps, state.optimizer_steps >= options.max_steps
-    if evaluate is not None and ((options.eval_every and step % options.eval_every == 0) or last):
+    every = options.eval_interval
+    if evaluate is not None and ((every and step % every == 0) or last):
         metrics = evaluate(model, state)
         state.evals.append({"step": step, **metrics})
         if should_stop is not None and should_stop(state):
             state.done = True
     state.done = state.done or last
-    every = options.checkpoint_every
+    every = options.checkpoint_interval
     if save is not None and ((every and step % every == 0) or state.done):
         save(state)

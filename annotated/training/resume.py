@@ -12,15 +12,12 @@ rename, so a run killed at any moment leaves either the previous state or the ne
 
     \\theta_T^{\\text{killed at any } t,\\ \\text{resumed}} = \\theta_T^{\\text{uninterrupted}}
 
-Two rules keep a run directory one run: a new run starts only in an absent or empty
-directory, and a resumed run keeps the options it saved (its ``extra["options"]``), so an
-option given again must agree with them.
+The rules that keep a run directory one run are :mod:`annotated.training.run_directory`'s.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,31 +113,6 @@ def load_train_state(
     if cuda and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(cuda)
     return TrainState.from_dict(json.loads(metadata["state"])), json.loads(metadata["extra"])
-
-
-def check_new_run_directory(out: Path) -> None:
-    """A new run never writes over another: ``out`` must be absent or an empty directory."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(
-            f"{out} already exists; pass --resume to continue that run or another --out"
-        )
-
-
-def saved_options(out: Path) -> dict[str, Any]:
-    """The options the run in ``out`` saved with its train state, to resume it with."""
-    if not (out / STATE).is_file():
-        raise CheckpointError(f"{out}: nothing to resume (no {STATE})")
-    return dict(read_extra(out / STATE)["options"])
-
-
-def check_kept_options(saved: object, overrides: Mapping[str, Any]) -> None:
-    """A resumed run keeps its options: each of ``overrides`` must equal the ``saved`` field."""
-    for name, value in overrides.items():
-        if value != getattr(saved, name, value):
-            raise ValueError(
-                f"--{name.replace('_', '-')} {value} differs from the run's "
-                f"{getattr(saved, name)}; a resumed run keeps its options"
-            )
 
 
 def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:

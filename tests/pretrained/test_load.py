@@ -40,7 +40,7 @@ def test_task_models_answer_held_out_inputs(name: str) -> None:
     right = sum(a == task.answer(t) for a, t in zip(answers, texts, strict=True)) / len(texts)
     assert right >= (1.0 if name == "copy" else 0.98)
     assert card["command"].startswith(f"annotated train {name} ")
-    assert not {"--steps", "--lr", "--batch-size", "--N", "--d-model"} & set(
+    assert not {"--max-steps", "--lr", "--batch-size", "--n-layer", "--d-model"} & set(
         card["command"].split()
     )
 

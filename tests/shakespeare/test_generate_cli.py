@@ -97,8 +97,8 @@ def test_bad_requests_get_one_line(
 def test_not_a_language_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert generate(capsys, str(tmp_path / "missing"))[0] == 2
     run = tmp_path / "copy"
-    tiny = ["--steps", "1", "--batch-size", "4", "--N", "1", "--d-model", "16", "--d-ff", "32",
-            "--h", "2", "--val-examples", "5", "--test-examples", "5", "--quiet"]  # fmt: skip
+    tiny = ["--max-steps", "1", "--batch-size", "4", "--n-layer", "1", "--d-model", "16", "--d-ff", "32",
+            "--n-head", "2", "--val-examples", "5", "--test-examples", "5", "--quiet"]  # fmt: skip
     assert main(["train", "copy", *tiny, "--out", str(run)]) == 0
     capsys.readouterr()
     status, _, err = generate(capsys, str(run))
@@ -117,7 +117,7 @@ def test_train_errors_are_one_line(
             "its validation split holds 6 characters, and a window needs 17",
         ),
         (["--corpus", str(corpus), "--warmup", "50"], "longer than --max-steps"),
-        (["--corpus", str(corpus), "--d-model", "15"], "divisible by n_head"),
+        (["--corpus", str(corpus), "--d-model", "15"], "divisible by h"),
         (["--corpus", str(corpus), "--resume"], "nothing to resume"),
     ]
     for extra, message in cases:
@@ -136,5 +136,5 @@ def test_a_run_shorter_than_the_default_warmup_warms_up_for_the_same_part(
     args = ["train", "shakespeare", "--corpus", str(corpus), *no_warmup, "--max-steps", "40"]
     assert main([*args, "--out", str(tmp_path / "r")]) == 0
     card = json.loads((tmp_path / "r" / "model.json").read_text())
-    assert card["options"]["warmup"] == 2 and card["options"]["max_steps"] == 40
+    assert card["options"]["warmup"] == 2 and card["options"]["loop"]["max_steps"] == 40
     assert "measuring the loss on the whole validation split" in capsys.readouterr().out

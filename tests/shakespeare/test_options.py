@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from annotated.tasks.language_model.options import ShakespeareOptions
+from annotated.tasks.language_model.options import LanguageModelOptions
 
 
 def test_options_describe_the_model_and_the_schedule() -> None:
-    o = ShakespeareOptions(
-        n_layer=2, d_model=64, n_head=4, positions="alibi", max_steps=50, warmup=5
+    o = LanguageModelOptions.for_run(
+        {"n_layer": 2, "d_model": 64, "n_head": 4, "positions": "alibi", "max_steps": 50}
+        | {"warmup": 5}
     )
-    config = o.gpt_config(vocab_size=65)
+    config = o.with_vocab_size(65).model
     assert (config.n_layer, config.d_model, config.positions, config.vocab_size) == (
         2,
         64,
@@ -20,7 +21,7 @@ def test_options_describe_the_model_and_the_schedule() -> None:
     )
     lr = o.schedule()
     assert lr(5) == o.lr and lr(50) == pytest.approx(o.min_lr)
-    assert ShakespeareOptions.from_dict(o.to_dict()) == o
+    assert LanguageModelOptions.from_dict(o.to_dict()) == o
 
 
 @pytest.mark.parametrize(
@@ -28,16 +29,18 @@ def test_options_describe_the_model_and_the_schedule() -> None:
     [
         ({"warmup": 10, "max_steps": 5}, "longer than --max-steps"),
         ({"lr": 1e-4, "min_lr": 1e-3}, "above --lr"),
-        ({"d_model": 30, "n_head": 4}, "divisible by n_head"),
+        ({"d_model": 30, "n_head": 4}, "divisible by h"),
         ({"norm": "batch"}, "norm"),
         ({"beta2": 1.0}, "beta2"),
     ],
 )
 def test_bad_options_fail_at_once(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        ShakespeareOptions(**fields)  # type: ignore[arg-type]
+        LanguageModelOptions.for_run(fields)
 
 
 def test_unknown_option_names_are_rejected() -> None:
     with pytest.raises(ValueError, match="unknown"):
-        ShakespeareOptions.from_dict({"n_embd": 128})
+        LanguageModelOptions.from_dict({"n_embd": 128})
+    with pytest.raises(ValueError, match="unknown"):
+        LanguageModelOptions.for_run({"n_embd": 128})

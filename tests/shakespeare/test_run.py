@@ -30,7 +30,7 @@ def test_run_writes_checkpoint_card_metrics_and_plots(run_dir: Path, corpus: Pat
     assert card["architecture"] == "gpt" and card["task"] == "shakespeare"
     assert card["vocab"] == sorted(set(text))  # the tokenizer travels with the weights
     assert card["command"].startswith("annotated train shakespeare --corpus")
-    assert card["options"]["max_steps"] == 8 and card["steps"]["optimizer_steps"] == 8
+    assert card["options"]["loop"]["max_steps"] == 8 and card["steps"]["optimizer_steps"] == 8
     assert set(card["metrics"]) >= {"val_loss", "tokens_per_s", "sample", "parameters"}
 
 

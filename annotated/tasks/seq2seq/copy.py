@@ -28,7 +28,7 @@ class CopyTask(DigitTask):
 
     name = "copy"
     defaults = TrainDefaults(
-        steps=200, batch_size=256, lr=1e-2, warmup=20, eval_every=20, stop_at=1.0
+        max_steps=200, batch_size=256, lr=1e-2, warmup=20, eval_interval=20, stop_at=1.0
     )
     model_size: ClassVar[dict[str, Any]] = {
         "N": 1, "d_model": 64, "d_ff": 128, "h": 2, "dropout": 0.0,

@@ -54,7 +54,7 @@ class TrainDefaults:
 
     Parameters
     ----------
-    steps : int
+    max_steps : int
         Optimizer steps at most (also the length of the learning-rate schedule).
     batch_size : int
         Sequences per optimizer step.
@@ -62,7 +62,7 @@ class TrainDefaults:
         Peak learning rate of the warmup + cosine schedule.
     warmup : int
         Warmup steps.
-    eval_every : int
+    eval_interval : int
         Evaluate the held-out validation set every this many optimizer steps.
     stop_at : float
         Stop early once validation exact match reaches this fraction.
@@ -70,11 +70,11 @@ class TrainDefaults:
         Label smoothing :math:`\\epsilon_{ls}`.
     """
 
-    steps: int
+    max_steps: int
     batch_size: int
     lr: float
     warmup: int
-    eval_every: int
+    eval_interval: int
     stop_at: float
     smoothing: float = 0.0
 
@@ -88,6 +88,7 @@ class Task(ABC):
 
     Examples
     --------
+    >>> from annotated import get_task
     >>> task = get_task("sort")
     >>> task.answer("3 1 4 1 5")
     '1 1 3 4 5'
@@ -124,10 +125,24 @@ class Task(ABC):
         """The correct output text for the input ``text``."""
         return self.render(self.solve(self.parse(text)))
 
+    @property
+    def max_len(self) -> int:
+        """The longest sequence a layer reads: the source and ``</s>``, or ``<s>`` and the answer.
+
+        The decoder reads ``<s>`` and the answer and predicts the answer and ``</s>``, so
+        neither side is ever longer than its symbols and one special token.
+
+        Examples
+        --------
+        >>> from annotated import get_task
+        >>> get_task("copy").max_len                     # 10 digits and one special token
+        11
+        """
+        return max(self.max_src_len, self.max_tgt_len) + 1
+
     def config(self, **overrides: Any) -> TransformerConfig:
         """The task's default model, with ``overrides`` applied."""
-        longest = max(self.max_src_len + 1, self.max_tgt_len + 2)  # with </s>; with <s>, </s>
-        size = {"max_len": longest} | self.model_size | overrides
+        size = {"max_len": self.max_len} | self.model_size | overrides
         return TransformerConfig(len(self.vocab), len(self.vocab), **size)
 
     def is_held_out(self, source: Sequence[str]) -> bool:

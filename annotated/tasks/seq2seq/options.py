@@ -1,9 +1,10 @@
 """The options of a task run: the task's defaults, overridden field by field.
 
 A run is reproducible from its options and its seed alone, so the options are one frozen
-record, saved in the run's train state and card. The learning rate follows
-:func:`~annotated.training.warmup_cosine` from ``lr`` down to :math:`\\eta_{min} = lr / 10`
-over ``steps``.
+record, saved in the run's train state and card. It *contains* the records it configures,
+the model's :class:`~annotated.TransformerConfig` and the loop's
+:class:`~annotated.LoopOptions`, rather than repeating their fields; an override names a
+field of any of the three by its own name (``N``, ``max_steps``, ``lr``).
 """
 
 from __future__ import annotations
@@ -11,62 +12,151 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from annotated.config import TransformerConfig
+from annotated.fields import (
+    Fraction,
+    NonNegative,
+    Positive,
+    PositiveFloat,
+    Probability,
+    check_bounds,
+)
+from annotated.fields import leaves as leaf_values
 from annotated.tasks.seq2seq.registry import get_task
+from annotated.training.loop import LoopOptions
+from annotated.training.schedules import warmup_cosine
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Everything that determines a task run (see ``annotated train --help``)."""
+    """Everything that determines a task run (see ``annotated train TASK --help``).
+
+    The learning rate follows :func:`~annotated.warmup_cosine` from ``lr`` down to
+    :math:`\\eta_{min} = lr / 10` over ``max_steps``.
+
+    Parameters
+    ----------
+    task : str
+        ``"copy"``, ``"sort"`` or ``"add"``.
+    model : TransformerConfig
+        The encoder-decoder (the task sets the vocabularies and ``max_len``).
+    loop : LoopOptions
+        Steps, accumulation, clipping, evaluation and checkpoint intervals.
+    seed : int
+        Initial weights and batches: the same options train the same run.
+    batch_size : int
+        Sequences per micro-batch.
+    lr : float
+        Peak learning rate (warmup, then cosine).
+    warmup : int
+        Linear warmup steps; by default the same fraction of a longer or shorter run.
+    smoothing : float
+        Label smoothing :math:`\\epsilon_{ls}`.
+    stop_at : float
+        Stop when the validation exact match reaches this at two evaluations in a row (0: never).
+    val_examples : int
+        Held-out validation inputs; each evaluation decodes the first 200 first, and all of
+        them only once those reach ``stop_at``.
+    test_examples : int
+        Held-out test inputs, decoded once at the end.
+
+    Examples
+    --------
+    >>> from annotated.tasks.seq2seq.options import RunOptions
+    >>> options = RunOptions.for_task("copy", seed=3, N=2)
+    >>> options.seed, options.model.N, options.loop.max_steps
+    (3, 2, 200)
+    """
 
     task: str
-    seed: int
-    steps: int
-    batch_size: int
-    lr: float
-    warmup: int
-    accumulate: int
-    clip_norm: float | None
-    smoothing: float
-    eval_every: int
-    stop_at: float
-    checkpoint_every: int
-    val_examples: int
-    test_examples: int
-    N: int
-    d_model: int
-    d_ff: int
-    h: int
-    dropout: float
-    positions: str
+    model: TransformerConfig
+    loop: LoopOptions
+    seed: NonNegative
+    batch_size: Positive
+    lr: PositiveFloat
+    warmup: NonNegative
+    smoothing: Probability
+    stop_at: Fraction
+    val_examples: Positive = 1000
+    test_examples: Positive = 1000
 
-    @classmethod
-    def for_task(cls, task: str, **overrides: Any) -> RunOptions:
-        """The task's defaults with ``overrides`` applied.
+    def __post_init__(self) -> None:
+        check_bounds(self)
+        if self.warmup > self.loop.max_steps:
+            raise ValueError(
+                f"--warmup {self.warmup} is longer than --max-steps {self.loop.max_steps}"
+            )
 
-        Without an explicit ``warmup``, a run of another length warms up for the same
-        fraction of its steps.
+    def schedule(self, step: int) -> float:
+        """The learning rate of optimizer step ``step``: warmup, then cosine to ``lr / 10``."""
+        return warmup_cosine(
+            step, max_lr=self.lr, min_lr=self.lr / 10, warmup=self.warmup, total=self.loop.max_steps
+        )
+
+    def leaves(self) -> dict[str, Any]:
+        """Every option by its own name, the contained records' fields included.
 
         Examples
         --------
-        >>> RunOptions.for_task("copy", seed=3).seed
-        3
-        >>> default, short = RunOptions.for_task("copy"), RunOptions.for_task("copy", steps=100)
-        >>> default.warmup / default.steps == short.warmup / short.steps
-        True
+        >>> from annotated.tasks.seq2seq.options import RunOptions
+        >>> RunOptions.for_task("sort").leaves()["grad_clip"]
+        1.0
         """
-        t = get_task(task)
-        values: dict[str, Any] = {"seed": 0, "accumulate": 1, "clip_norm": 1.0}
-        values |= {"positions": "sinusoidal"}
-        values |= {"val_examples": 1000, "test_examples": 1000}
-        values |= asdict(t.defaults) | t.model_size | overrides
-        values.setdefault("checkpoint_every", values["eval_every"])
-        if "warmup" not in overrides:  # warm up for the same fraction of a longer or shorter run
-            values["warmup"] = round(t.defaults.warmup * values["steps"] / t.defaults.steps)
-        if values["warmup"] > values["steps"]:
-            raise ValueError(
-                f"--warmup {values['warmup']} is longer than --steps {values['steps']}"
-            )
-        unknown = sorted(set(values) - {f.name for f in fields(cls)})
+        return leaf_values(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, the contained records as nested objects."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunOptions:
+        """The inverse of :meth:`to_dict`, rejecting unknown keys."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown run options: {unknown}")
-        return cls(task=task, **values)
+        model = TransformerConfig.from_dict(values["model"])
+        return cls(**(values | {"model": model, "loop": LoopOptions(**values["loop"])}))
+
+    @classmethod
+    def for_task(cls, task: str, **overrides: Any) -> RunOptions:
+        """The task's defaults with ``overrides`` (any field's name) applied.
+
+        Without an explicit ``warmup``, a run of another length warms up for the same
+        fraction of its steps; without an explicit ``checkpoint_interval``, a run saves at
+        every evaluation.
+
+        Examples
+        --------
+        >>> from annotated.tasks.seq2seq.options import RunOptions
+        >>> default = RunOptions.for_task("copy")
+        >>> short = RunOptions.for_task("copy", max_steps=100)
+        >>> default.warmup / default.loop.max_steps == short.warmup / short.loop.max_steps
+        True
+        >>> RunOptions.for_task("copy", steps=100)
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown run options: ['steps']
+        """
+        t = get_task(task)
+        model_names = {f.name for f in fields(TransformerConfig)} - {"src_vocab", "tgt_vocab"}
+        loop_names = {f.name for f in fields(LoopOptions)}
+        unknown = sorted(set(overrides) - model_names - loop_names - {f.name for f in fields(cls)})
+        if unknown or {"task", "model", "loop"} & set(overrides):
+            raise ValueError(f"unknown run options: {unknown or sorted(overrides)}")
+        defaults = asdict(t.defaults)
+        steps = overrides.get("max_steps", t.defaults.max_steps)
+        interval = overrides.get("eval_interval", t.defaults.eval_interval)
+        loop = {"grad_clip": 1.0, "max_steps": steps, "eval_interval": interval}
+        loop |= {"checkpoint_interval": interval} | _pick(overrides, loop_names)
+        top = {k: v for k, v in defaults.items() if k not in loop_names} | {"seed": 0}
+        if "warmup" not in overrides:  # warm up for the same fraction of a longer or shorter run
+            top["warmup"] = round(t.defaults.warmup * steps / t.defaults.max_steps)
+        model = t.config(**_pick(overrides, model_names))
+        top |= {k: v for k, v in overrides.items() if k not in model_names | loop_names}
+        return cls(task=task, model=model, loop=LoopOptions(**loop), **top)
+
+
+def _pick(values: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """The entries of ``values`` whose keys are in ``names``."""
+    return {k: v for k, v in values.items() if k in names}

@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 from annotated.tasks.seq2seq.addition import AdditionTask
-from annotated.tasks.seq2seq.data import Task
 from annotated.tasks.seq2seq.copy import CopyTask
+from annotated.tasks.seq2seq.data import Task
 from annotated.tasks.seq2seq.sorting import SortTask
 
 TASKS: dict[str, type[Task]] = {"copy": CopyTask, "sort": SortTask, "add": AdditionTask}

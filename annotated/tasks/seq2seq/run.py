@@ -1,13 +1,7 @@
-"""Train a task end to end: the run directory, evaluation, early stopping, resume, plots.
+"""Train a task end to end: evaluation, early stopping, resume, into a run directory.
 
-A run directory holds
-
-* ``model.safetensors`` and ``model.json``: the checkpoint and its card;
-* ``train_state.safetensors``: everything ``--resume`` needs (see :mod:`annotated.training.resume`);
-* ``metrics.json``: the per-step curves, the evaluations and the final metrics;
-* ``loss.png``, ``perplexity.png``, ``tokens_per_s.png``, ``lr.png``.
-
-Every ``eval_every`` steps the model decodes the validation inputs (held out, see
+The run directory's layout and rules are :mod:`annotated.training.run_directory`'s. Every
+``eval_interval`` steps the model decodes the validation inputs (held out, see
 :mod:`annotated.tasks.seq2seq.data`); when their exact match reaches ``stop_at`` at two evaluations in
 a row the run stops, and the reported figure is the exact match on the separate *test* inputs:
 
@@ -19,16 +13,14 @@ a row the run stops, and the reported figure is the exact match on the separate 
 
 Two in a row, because the first evaluation to reach the target is the luckiest of several
 noisy ones: stopping there picks a model whose validation score overstates it. The learning
-rate decays along a cosine over ``steps``, and a run that completes it is the most robust.
+rate decays along a cosine over ``max_steps``, and a run that completes it is the most robust.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
 from functools import partial
 from itertools import count
 from pathlib import Path
@@ -45,7 +37,6 @@ from annotated.tasks.seq2seq.registry import get_task
 from annotated.training import (
     Batch,
     LabelSmoothing,
-    LoopOptions,
     LossCompute,
     NonFiniteLossError,
     ProgressBar,
@@ -53,31 +44,22 @@ from annotated.training import (
     load_train_state,
     paper_adam,
     pick_device,
-    plot_run,
     save_checkpoint,
     save_train_state,
     train,
-    warmup_cosine,
 )
-from annotated.training.files import atomic_write
-from annotated.training.resume import (
-    STATE,
+from annotated.training.resume import STATE
+from annotated.training.run_directory import (
+    RunResult,
     check_kept_options,
     check_new_run_directory,
+    remove_stale_files,
     saved_options,
+    write_results,
 )
 
 QUICK_EVAL = 200  # validation inputs decoded first; all of them only if these reach the target
 PATIENCE = 2  # evaluations in a row that must reach the target before stopping
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a run produced: its final state, metrics and directory."""
-
-    state: TrainState
-    metrics: dict[str, Any]
-    directory: Path
 
 
 def run_task(
@@ -117,14 +99,16 @@ def run_task(
         check_new_run_directory(out)
         options = RunOptions.for_task(task_name, **overrides)
     task = get_task(task_name)
-    for stale in out.glob(".*.tmp") if resume else ():  # left by a run killed mid-write
-        stale.unlink()
+    if resume:
+        remove_stale_files(out)
     torch.manual_seed(options.seed)
-    model = EncoderDecoder.from_config(task.config(**_model_size(options))).to(pick_device(device))
+    model = EncoderDecoder.from_config(options.model).to(pick_device(device))
     optimizer = paper_adam(model.parameters())
     state = load_train_state(out / STATE, model, optimizer)[0] if resume else TrainState()
     out.mkdir(parents=True, exist_ok=True)
-    bar = ProgressBar(options.steps, state.optimizer_steps, desc=task.name, disable=not progress)
+    bar = ProgressBar(
+        options.loop.max_steps, state.optimizer_steps, desc=task.name, disable=not progress
+    )
     started = time.perf_counter()
     val = task.held_out(options.val_examples, "val")
 
@@ -132,7 +116,7 @@ def run_task(
 
     def save(state: TrainState) -> None:
         saved.append(state.optimizer_steps)
-        save_train_state(out / STATE, model, optimizer, state, {"options": asdict(options)})
+        save_train_state(out / STATE, model, optimizer, state, {"options": options.to_dict()})
         _save_card(
             out, model, task, options, state, dict(state.evals[-1] if state.evals else {}), command
         )
@@ -142,20 +126,6 @@ def run_task(
         hit = [e["val_exact_match"] >= options.stop_at for e in recent]
         return options.stop_at > 0 and len(hit) == PATIENCE and all(hit)
 
-    schedule = partial(
-        warmup_cosine,
-        max_lr=options.lr,
-        min_lr=options.lr / 10,
-        warmup=options.warmup,
-        total=options.steps,
-    )
-    loop = LoopOptions(
-        options.steps,
-        options.accumulate,
-        options.clip_norm,
-        options.eval_every,
-        options.checkpoint_every,
-    )
     criterion = LabelSmoothing(len(task.vocab), task.vocab.pad, options.smoothing)
     device_ = next(model.parameters()).device
 
@@ -171,7 +141,7 @@ def run_task(
     try:
         state = train(
             model, partial(_batches, task, options, device_), LossCompute(criterion), optimizer,
-            schedule, loop, state=state, evaluate=evaluate, should_stop=should_stop, save=save,
+            options.schedule, options.loop, state=state, evaluate=evaluate, should_stop=should_stop, save=save,
             on_step=bar,
         )  # fmt: skip
     except NonFiniteLossError as error:
@@ -205,24 +175,17 @@ def _finish(
         "seconds_this_session": round(time.perf_counter() - started, 2),
     }
     _save_card(out, model, task, options, state, metrics, command)
-    record = {"metrics": metrics, "history": state.history, "evals": state.evals}
-    atomic_write(out / "metrics.json", json.dumps(record, indent=1).encode())
-    plot_run(state.history, state.evals, out)
+    write_results(out, state, metrics)
     return metrics
 
 
 def _resumed_options(task_name: str, overrides: dict[str, Any], out: Path) -> RunOptions:
     """The options saved in ``out``, checked against the explicit ``overrides``."""
-    saved = RunOptions(**saved_options(out))
+    saved = RunOptions.from_dict(saved_options(out))
     if saved.task != task_name:
         raise ValueError(f"{out} is a {saved.task!r} run, not {task_name!r}")
-    check_kept_options(saved, overrides)
+    check_kept_options(saved.leaves(), overrides)
     return saved
-
-
-def _model_size(options: RunOptions) -> dict[str, Any]:
-    """The model fields of ``options``."""
-    return {k: getattr(options, k) for k in ("N", "d_model", "d_ff", "h", "dropout", "positions")}
 
 
 def _batches(task: Task, options: RunOptions, device: torch.device, start: int) -> Iterator[Batch]:
@@ -275,6 +238,6 @@ def _save_card(
         seed=options.seed,
         steps={k: getattr(state, k) for k in ("steps", "optimizer_steps", "samples", "tokens")},
         metrics=metrics,
-        options=asdict(options),
+        options=options.to_dict(),
         command=command,
     )

@@ -35,7 +35,7 @@ class SortTask(DigitTask):
 
     name = "sort"
     defaults = TrainDefaults(
-        steps=400, batch_size=256, lr=5e-3, warmup=30, eval_every=50, stop_at=0.998
+        max_steps=400, batch_size=256, lr=5e-3, warmup=30, eval_interval=50, stop_at=0.998
     )
     model_size: ClassVar[dict[str, Any]] = {
         "N": 2, "d_model": 64, "d_ff": 128, "h": 4, "dropout": 0.0,

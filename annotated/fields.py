@@ -1,0 +1,160 @@
+"""The fields of the package's frozen records: each bound said once, each field documented once.
+
+A config or run record declares a numeric field's range in its type,
+``N: Annotated[int, POSITIVE]``, and documents the field in its numpydoc ``Parameters``
+section. Everything else is read from those two places: :func:`check_bounds` validates a
+record against its bounds (the configs call it in ``__post_init__``), and the command line
+builds one flag per field from its type, default and documentation (``annotated.cli.flags``).
+So a new option is one field and one entry of its class docstring, and its check, its flag
+and its help cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, fields, is_dataclass
+from functools import cache
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A numeric range: above ``low`` (or from it, when ``closed``), below ``high`` if set.
+
+    Examples
+    --------
+    >>> POSITIVE.problem("N", 0), PROBABILITY.problem("dropout", 0.5)
+    ('N must be positive, got 0', None)
+    """
+
+    low: float
+    closed: bool
+    high: float | None
+    words: str
+    high_closed: bool = False
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` is a finite number in the range."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            return False
+        above = value >= self.low if self.closed else value > self.low
+        if self.high is None:
+            return above and value < math.inf
+        return above and (value <= self.high if self.high_closed else value < self.high)
+
+    def problem(self, name: str, value: Any) -> str | None:
+        """``"name must be ..., got value"``, or ``None`` if ``value`` is in range."""
+        return None if self.holds(value) else f"{name} must be {self.words}, got {value!r}"
+
+
+POSITIVE = Bound(0, closed=False, high=None, words="positive")
+NON_NEGATIVE = Bound(0, closed=True, high=None, words=">= 0")
+PROBABILITY = Bound(0, closed=True, high=1, words="in [0, 1)")
+UNIT = Bound(0, closed=True, high=1, words="from 0 to 1", high_closed=True)
+
+Positive = Annotated[int, POSITIVE]
+NonNegative = Annotated[int, NON_NEGATIVE]
+PositiveFloat = Annotated[float, POSITIVE]
+NonNegativeFloat = Annotated[float, NON_NEGATIVE]
+Probability = Annotated[float, PROBABILITY]
+Fraction = Annotated[float, UNIT]
+
+
+def bound_of(hint: Any) -> Bound | None:
+    """The :class:`Bound` an ``Annotated`` type hint carries, if any."""
+    if get_origin(hint) is Annotated:
+        return next((a for a in get_args(hint)[1:] if isinstance(a, Bound)), None)
+    return None
+
+
+@cache
+def hints(cls: type) -> dict[str, Any]:
+    """The resolved type hints of a dataclass's fields, ``Annotated`` extras kept."""
+    return get_type_hints(cls, include_extras=True)
+
+
+def check_bounds(record: Any) -> None:
+    """Raise a ``ValueError`` naming the first field of ``record`` outside its bound.
+
+    Examples
+    --------
+    >>> from annotated.config import TransformerConfig
+    >>> TransformerConfig(src_vocab=10, tgt_vocab=10, N=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: N must be positive, got 0
+    """
+    for f in fields(record):
+        bound = bound_of(hints(type(record))[f.name])
+        problem = bound and bound.problem(f.name, getattr(record, f.name))
+        if problem:
+            raise ValueError(problem)
+
+
+@cache
+def field_docs(cls: type) -> dict[str, str]:
+    """Each field's description from the numpydoc ``Parameters`` section of ``cls``.
+
+    An entry may document several fields at once (``a, b : int``); a nested record's entry
+    is its own class's.
+
+    Examples
+    --------
+    >>> from annotated.training.loop import LoopOptions
+    >>> field_docs(LoopOptions)["grad_accum"]
+    'Micro-batches per optimizer step, :math:`k`.'
+    """
+    text = _parameters_section(cls.__doc__ or "")
+    docs: dict[str, str] = {}
+    for names, body in re.findall(
+        r"^    (\w[\w, ]*?)(?: :.*)?\n((?:        .*\n?|\n)*)", text, re.M
+    ):
+        description = " ".join(body.split())
+        for name in names.split(","):
+            docs[name.strip()] = description
+    missing = [f.name for f in fields(cls) if f.name not in docs]
+    if missing:
+        raise TypeError(f"{cls.__name__}'s docstring does not document {missing}")
+    return docs
+
+
+def _parameters_section(doc: str) -> str:
+    """The lines between ``Parameters`` / ``----------`` and the next section."""
+    match = re.search(
+        r"^    Parameters\n    -+\n(.*?)(?=^    \w[\w ]*\n    -+\n|\Z)", doc, re.M | re.S
+    )
+    return match.group(1) if match else ""
+
+
+def leaves(record: Any) -> dict[str, Any]:
+    """The non-record fields of ``record`` and of the records it contains, by name.
+
+    Examples
+    --------
+    >>> from annotated.training.loop import LoopOptions
+    >>> leaves(LoopOptions(max_steps=5))["max_steps"]
+    5
+    """
+    out: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        out |= leaves(value) if is_dataclass(value) else {f.name: value}
+    return out
+
+
+# The command line keeps nanoGPT's flag names where the paper's symbol is not a flag name
+# people type; every other field's flag is its own name. The one place this mapping is said.
+NANOGPT_NAMES = {"N": "n_layer", "h": "n_head", "max_len": "block_size"}
+
+
+def flag(name: str) -> str:
+    """The command-line flag of field ``name``.
+
+    Examples
+    --------
+    >>> from annotated.fields import flag
+    >>> flag("N"), flag("max_len"), flag("grad_accum")
+    ('--n-layer', '--block-size', '--grad-accum')
+    """
+    return "--" + NANOGPT_NAMES.get(name, name).replace("_", "-")
