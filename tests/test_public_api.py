@@ -16,7 +16,6 @@ NO_MATH = {
     "Batch",
     "GPTConfig",
     "LoopOptions",
-    "Task",
     "TrainState",
     "TransformerConfig",
     "Vocabulary",

@@ -3,14 +3,9 @@
 A language-model checkpoint is self-contained: its card lists the characters the model was
 trained on, in token order, so the tokenizer is rebuilt from the card and the corpus is not
 needed to generate text. Loading insists the list is a valid character vocabulary whose
-sorted order is the card's order,
-
-.. math::
-
-    \\mathrm{card.vocab}_i = \\iota^{-1}(i) \\quad \\forall i < V,
-
-because token :math:`i` of the model means the :math:`i`-th character of the card, and a
-tokenizer that numbered them differently would make the model read and write nonsense.
+sorted order is the card's order, because token *i* of the model means the *i*-th character
+of the card, and a tokenizer that numbered them differently would make the model read and
+write nonsense.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
 """The addition task: ``a+b`` -> the decimal digits of :math:`a + b`, with :math:`0 \\le a, b \\le 999`.
 
-.. math::
-
-    f(a + b) = \\mathrm{digits}(a + b), \\qquad a + b \\in [0, 1998]
-
 The source is read character by character (digits and ``+``), so the model must work out
 which digits line up -- units under units -- from their positions relative to the ``+`` and
 the end of the input, then carry. Each operand's digit count is drawn uniformly from 1 to 3
@@ -69,7 +65,7 @@ class AdditionTask(Task):
         return list(f"{a}+{b}")
 
     def solve(self, source: Sequence[str]) -> list[str]:
-        """The digits of the sum."""
+        """The digits of the sum, :math:`f(a + b) = \\mathrm{digits}(a + b)` with :math:`a + b \\in [0, 1998]`."""
         a, b = "".join(source).split("+")
         return list(str(int(a) + int(b)))
 

@@ -1,25 +1,10 @@
 """What every synthetic task shares: a grammar, a seeded generator, a held-out split.
 
-A task maps a source sequence of symbols :math:`x` to a target :math:`y = f(x)`; the model
-learns :math:`p(y \\mid x)` one target token at a time. The encoder reads the source and an
-end token, the decoder the shifted target:
+A task maps a source sequence of symbols to a target; the model learns it one target token
+at a time, including the end of the answer (the sequences are :class:`Task`'s).
 
-.. math::
-
-    x^{in} = (x_1, \\dots, x_n, \\texttt{</s>}), \\qquad
-    y^{in} = (\\texttt{<s>}, y_1, \\dots, y_m), \\qquad
-    y^{out} = (y_1, \\dots, y_m, \\texttt{</s>})
-
-so it predicts every next token, including the end of the answer.
-
-**Held-out inputs are never trained on.** An input belongs to the held-out partition when a
-checksum of its text falls in one residue class,
-
-.. math::
-
-    x \\in \\mathcal{H} \\iff \\mathrm{crc32}(\\mathrm{text}(x)) \\bmod 10 = 0,
-
-so about 10% of all inputs are reserved, the same ones on every machine. The training
+**Held-out inputs are never trained on.** An input belongs to the held-out partition when the
+CRC-32 checksum of its text is divisible by 10, so about 10% of all inputs are reserved, the same ones on every machine. The training
 generator rejects them; the validation and test sets (for early stopping and for the reported
 metric) draw only from them, and from disjoint halves of one stream, so the stopping rule never
 sees the test set.
@@ -80,7 +65,18 @@ class TrainDefaults:
 
 
 class Task(ABC):
-    """A sequence-to-sequence task written as text.
+    """A sequence-to-sequence task written as text: a source :math:`x`, a target :math:`y = f(x)`.
+
+    The model learns :math:`p(y \\mid x)` one target token at a time. The encoder reads the
+    source and an end token, the decoder the shifted target,
+
+    .. math::
+
+        x^{in} = (x_1, \\dots, x_n, \\texttt{</s>}), \\qquad
+        y^{in} = (\\texttt{<s>}, y_1, \\dots, y_m), \\qquad
+        y^{out} = (y_1, \\dots, y_m, \\texttt{</s>}),
+
+    so it predicts every next token, including the end of the answer.
 
     Subclasses set the class attributes and implement :meth:`parse`, :meth:`solve`,
     :meth:`sample` and :meth:`render`; everything else (tensors, batches, held-out sets)
@@ -146,7 +142,7 @@ class Task(ABC):
         return TransformerConfig(len(self.vocab), len(self.vocab), **size)
 
     def is_held_out(self, source: Sequence[str]) -> bool:
-        """Whether ``source`` is in the reserved partition :math:`\\mathcal{H}`."""
+        """Whether ``source`` is held out: the CRC-32 of its text is divisible by 10."""
         return zlib.crc32(self.render(source).encode()) % HELD_OUT_MODULUS == 0
 
     def training_sources(self, seed: int, index: int, n: int) -> list[list[str]]:

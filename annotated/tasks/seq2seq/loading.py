@@ -1,13 +1,7 @@
 """Load a trained task model: the checkpoint, its task, and a check that they agree.
 
 The card names the task and lists the vocabulary the model was trained with; loading
-insists that list is exactly the task's vocabulary, index by index,
-
-.. math::
-
-    \\mathrm{card.vocab}_i = \\mathrm{task.vocab}_i \\quad \\forall i,
-
-because a model that learned "index 5 is the digit 2" would silently answer nonsense with a
+insists that list is exactly the task's vocabulary, index by index, because a model that learned "index 5 is the digit 2" would silently answer nonsense with a
 vocabulary that shifted by one.
 """
 

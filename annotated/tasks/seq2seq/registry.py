@@ -1,11 +1,4 @@
-"""The synthetic tasks by name, as the command line knows them.
-
-.. math::
-
-    f_{copy}(x) = x, \\qquad
-    f_{sort}(x) = \\mathrm{sorted}(x), \\qquad
-    f_{add}(a + b) = \\mathrm{digits}(a + b)
-"""
+"""The synthetic tasks by name, as the command line knows them."""
 
 from __future__ import annotations
 

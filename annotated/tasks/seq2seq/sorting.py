@@ -1,10 +1,5 @@
 """The sorting task: output the input digits in ascending order.
 
-.. math::
-
-    f(x) = (x_{\\pi(1)}, \\dots, x_{\\pi(n)}) \\text{ with }
-    x_{\\pi(1)} \\le \\dots \\le x_{\\pi(n)}
-
 Unlike copying, output position :math:`i` is not tied to source position :math:`i`: the
 decoder has to find, among the source digits, the smallest not yet written, which it can do by
 counting -- how many of each digit the source holds and how many it has already output.
@@ -42,5 +37,5 @@ class SortTask(DigitTask):
     }  # fmt: skip
 
     def solve(self, source: Sequence[str]) -> list[str]:
-        """The digits in ascending order."""
+        """The digits in ascending order, :math:`f(x) = (x_{\\pi(1)}, \\dots, x_{\\pi(n)})` with :math:`x_{\\pi(1)} \\le \\dots \\le x_{\\pi(n)}`."""
         return sorted(source)
