@@ -85,8 +85,9 @@ def check_bounds(record: Any) -> None:
     ...
     ValueError: N must be positive, got 0
     """
+    kind: type = type(record)
     for f in fields(record):
-        bound = bound_of(hints(type(record))[f.name])
+        bound = bound_of(hints(kind)[f.name])
         problem = bound and bound.problem(f.name, getattr(record, f.name))
         if problem:
             raise ValueError(problem)
@@ -158,3 +159,48 @@ def flag(name: str) -> str:
     ('--n-layer', '--block-size', '--grad-accum')
     """
     return "--" + NANOGPT_NAMES.get(name, name).replace("_", "-")
+
+
+def split_overrides(
+    cls: type, overrides: dict[str, Any], *, derived: frozenset[str] = frozenset(), label: str
+) -> dict[str, dict[str, Any]]:
+    """Sort flat ``overrides`` by the record they belong to: ``""`` for ``cls`` itself, else
+    the name of the contained record (``"model"``, ``"loop"``).
+
+    ``derived`` fields (set from the data, like a vocabulary size) cannot be overridden; an
+    unknown name is a ``ValueError`` that lists it, ``label`` naming the options.
+
+    Examples
+    --------
+    >>> from annotated.fields import split_overrides
+    >>> from annotated.tasks.language_model.options import LanguageModelOptions
+    >>> split_overrides(LanguageModelOptions, {"lr": 0.1, "max_steps": 9}, label="options")
+    {'': {'lr': 0.1}, 'loop': {'max_steps': 9}}
+    """
+    owner: dict[str, str] = {}
+    for f in fields(cls):
+        hint = hints(cls)[f.name]
+        if isinstance(hint, type) and is_dataclass(hint):
+            owner |= {g.name: f.name for g in fields(hint) if g.name not in derived}
+        elif f.name not in derived:
+            owner[f.name] = ""
+    unknown = sorted(set(overrides) - set(owner))
+    if unknown:
+        raise ValueError(f"unknown {label}: {unknown}")
+    parts: dict[str, dict[str, Any]] = {"": {}}
+    for name, value in overrides.items():
+        parts.setdefault(owner[name], {})[name] = value
+    return parts
+
+
+def record_from_dict(cls: type, values: dict[str, Any], *, label: str) -> Any:
+    """Rebuild a record from :func:`dataclasses.asdict`'s output, contained records too."""
+    known = {f.name: hints(cls)[f.name] for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {label}: {unknown}")
+    built = {
+        k: record_from_dict(known[k], v, label=label) if is_dataclass(known[k]) else v
+        for k, v in values.items()
+    }
+    return cls(**built)

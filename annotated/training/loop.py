@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
 import torch
@@ -126,6 +126,21 @@ class LoopOptions:
 
     def __post_init__(self) -> None:
         check_bounds(self)
+
+    def with_changes(self, **changes: Any) -> LoopOptions:
+        """A copy with ``changes``; a run told to evaluate at another interval saves then too.
+
+        Examples
+        --------
+        >>> from annotated.training.loop import LoopOptions
+        >>> LoopOptions(max_steps=100, eval_interval=10, checkpoint_interval=10).with_changes(
+        ...     eval_interval=25
+        ... ).checkpoint_interval
+        25
+        """
+        if "eval_interval" in changes:
+            changes.setdefault("checkpoint_interval", changes["eval_interval"])
+        return replace(self, **changes)
 
 
 def train(

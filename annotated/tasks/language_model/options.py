@@ -15,7 +15,7 @@ Like :class:`~annotated.tasks.seq2seq.options.RunOptions`, the record *contains*
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -26,6 +26,8 @@ from annotated.fields import (
     PositiveFloat,
     Probability,
     check_bounds,
+    record_from_dict,
+    split_overrides,
 )
 from annotated.fields import leaves as leaf_values
 from annotated.gpt_config import GPTConfig
@@ -36,6 +38,7 @@ SHIPPED_MODEL = GPTConfig(
     block_size=128, n_layer=4, n_head=4, d_model=192, bias=False, norm="rms",
     activation="swiglu", positions="rope",
 )  # fmt: skip
+LABEL = "language-model run options"
 SHIPPED_LOOP = LoopOptions(
     max_steps=2000, grad_clip=1.0, eval_interval=250, checkpoint_interval=250
 )
@@ -127,11 +130,7 @@ class LanguageModelOptions:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LanguageModelOptions:
         """The inverse of :meth:`to_dict`, rejecting unknown keys."""
-        unknown = sorted(set(values) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"unknown language-model run options: {unknown}")
-        model = GPTConfig.from_dict(values["model"])
-        return cls(**(values | {"model": model, "loop": LoopOptions(**values["loop"])}))
+        return record_from_dict(cls, values, label=LABEL)
 
     @classmethod
     def for_run(cls, overrides: dict[str, Any]) -> LanguageModelOptions:
@@ -155,18 +154,10 @@ class LanguageModelOptions:
         ValueError: unknown language-model run options: ['vocab_size']
         """
         default = cls()
-        model_names = {f.name for f in fields(GPTConfig)} - {"vocab_size"}
-        loop_names = {f.name for f in fields(LoopOptions)}
-        top_names = {f.name for f in fields(cls)} - {"model", "loop"}
-        unknown = sorted(set(overrides) - model_names - loop_names - top_names)
-        if unknown:
-            raise ValueError(f"unknown language-model run options: {unknown}")
-        loop = {k: v for k, v in overrides.items() if k in loop_names}
-        if "eval_interval" in loop and "checkpoint_interval" not in loop:
-            loop["checkpoint_interval"] = loop["eval_interval"]
-        top = {k: v for k, v in overrides.items() if k in top_names}
-        steps = loop.get("max_steps", default.loop.max_steps)
-        if "warmup" not in top and default.warmup > steps:
-            top["warmup"] = round(default.warmup * steps / default.loop.max_steps)
-        model = replace(default.model, **{k: v for k, v in overrides.items() if k in model_names})
-        return cls(model=model, loop=replace(default.loop, **loop), **top)
+        parts = split_overrides(cls, overrides, derived=frozenset({"vocab_size"}), label=LABEL)
+        loop = default.loop.with_changes(**parts.get("loop", {}))
+        top = parts[""]
+        if "warmup" not in top and default.warmup > loop.max_steps:
+            top["warmup"] = round(default.warmup * loop.max_steps / default.loop.max_steps)
+        model = replace(default.model, **parts.get("model", {}))
+        return cls(model=model, loop=loop, **top)

@@ -9,7 +9,7 @@ field of any of the three by its own name (``N``, ``max_steps``, ``lr``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from annotated.config import TransformerConfig
@@ -20,11 +20,16 @@ from annotated.fields import (
     PositiveFloat,
     Probability,
     check_bounds,
+    record_from_dict,
+    split_overrides,
 )
 from annotated.fields import leaves as leaf_values
 from annotated.tasks.seq2seq.registry import get_task
 from annotated.training.loop import LoopOptions
 from annotated.training.schedules import warmup_cosine
+
+# fields a task run takes from its task, never from an override
+SET_BY_THE_TASK = frozenset({"task", "src_vocab", "tgt_vocab", "max_len"})
 
 
 @dataclass(frozen=True)
@@ -111,12 +116,7 @@ class RunOptions:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RunOptions:
         """The inverse of :meth:`to_dict`, rejecting unknown keys."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown run options: {unknown}")
-        model = TransformerConfig.from_dict(values["model"])
-        return cls(**(values | {"model": model, "loop": LoopOptions(**values["loop"])}))
+        return record_from_dict(cls, values, label="run options")
 
     @classmethod
     def for_task(cls, task: str, **overrides: Any) -> RunOptions:
@@ -139,24 +139,16 @@ class RunOptions:
         ValueError: unknown run options: ['steps']
         """
         t = get_task(task)
-        model_names = {f.name for f in fields(TransformerConfig)} - {"src_vocab", "tgt_vocab"}
-        loop_names = {f.name for f in fields(LoopOptions)}
-        unknown = sorted(set(overrides) - model_names - loop_names - {f.name for f in fields(cls)})
-        if unknown or {"task", "model", "loop"} & set(overrides):
-            raise ValueError(f"unknown run options: {unknown or sorted(overrides)}")
-        defaults = asdict(t.defaults)
-        steps = overrides.get("max_steps", t.defaults.max_steps)
-        interval = overrides.get("eval_interval", t.defaults.eval_interval)
-        loop = {"grad_clip": 1.0, "max_steps": steps, "eval_interval": interval}
-        loop |= {"checkpoint_interval": interval} | _pick(overrides, loop_names)
-        top = {k: v for k, v in defaults.items() if k not in loop_names} | {"seed": 0}
-        if "warmup" not in overrides:  # warm up for the same fraction of a longer or shorter run
-            top["warmup"] = round(t.defaults.warmup * steps / t.defaults.max_steps)
-        model = t.config(**_pick(overrides, model_names))
-        top |= {k: v for k, v in overrides.items() if k not in model_names | loop_names}
-        return cls(task=task, model=model, loop=LoopOptions(**loop), **top)
-
-
-def _pick(values: dict[str, Any], names: set[str]) -> dict[str, Any]:
-    """The entries of ``values`` whose keys are in ``names``."""
-    return {k: v for k, v in values.items() if k in names}
+        parts = split_overrides(cls, overrides, derived=SET_BY_THE_TASK, label="run options")
+        d = t.defaults
+        every = d.eval_interval
+        loop = LoopOptions(
+            d.max_steps, grad_clip=1.0, eval_interval=every, checkpoint_interval=every
+        )
+        loop = loop.with_changes(**parts.get("loop", {}))
+        top = asdict(d) | {"seed": 0} | parts[""]
+        for name in ("max_steps", "eval_interval"):
+            top.pop(name)
+        if "warmup" not in parts[""]:  # the same fraction of a longer or shorter run
+            top["warmup"] = round(d.warmup * loop.max_steps / d.max_steps)
+        return cls(task=task, model=t.config(**parts.get("model", {})), loop=loop, **top)
