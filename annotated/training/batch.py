@@ -79,3 +79,17 @@ class Batch:
         """The same batch on ``device``."""
         tgt = torch.cat([self.tgt, self.tgt_y[:, -1:]], dim=1)
         return Batch(self.src.to(device), tgt.to(device), self.pad)
+
+
+def pad_rows(rows: list[list[int]], pad: int) -> torch.Tensor:
+    """Right-pad token rows to the longest: ``(batch, longest)``.
+
+    Examples
+    --------
+    >>> from annotated.training.batch import pad_rows
+    >>> pad_rows([[5, 6, 7], [8]], pad=0)
+    tensor([[5, 6, 7],
+            [8, 0, 0]])
+    """
+    width = max(len(r) for r in rows)
+    return torch.tensor([r + [pad] * (width - len(r)) for r in rows], dtype=torch.long)

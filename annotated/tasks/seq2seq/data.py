@@ -27,7 +27,7 @@ import torch
 
 from annotated.config import TransformerConfig
 from annotated.tokenizers.vocabulary import Vocabulary
-from annotated.training.batch import Batch
+from annotated.training.batch import Batch, pad_rows
 
 HELD_OUT_MODULUS = 10
 Split = Literal["test", "val"]
@@ -190,15 +190,9 @@ class Task(ABC):
         past the end of the input" is a token to attend to, not an absence to infer.
         """
         v = self.vocab
-        return _pad([[*v.encode(s), v.end] for s in sources], v.pad)
+        return pad_rows([[*v.encode(s), v.end] for s in sources], v.pad)
 
     def target_tensor(self, sources: Sequence[Sequence[str]]) -> torch.Tensor:
         """``<s>`` answer ``</s>`` for each source, padded: ``(batch, tgt_len + 2)``."""
         v = self.vocab
-        return _pad([[v.start, *v.encode(self.solve(s)), v.end] for s in sources], v.pad)
-
-
-def _pad(rows: list[list[int]], pad: int) -> torch.Tensor:
-    """Right-pad the rows to one length: ``(batch, longest)``."""
-    width = max(len(r) for r in rows)
-    return torch.tensor([r + [pad] * (width - len(r)) for r in rows], dtype=torch.long)
+        return pad_rows([[v.start, *v.encode(self.solve(s)), v.end] for s in sources], v.pad)
