@@ -66,6 +66,8 @@ class PositionwiseFeedForward(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import PositionwiseFeedForward
     >>> ffn = PositionwiseFeedForward(d_model=8, d_ff=32, dropout=0.0)
     >>> x = torch.randn(2, 5, 8)                     # (batch, seq, d_model)
     >>> ffn(x).shape
@@ -121,6 +123,8 @@ class SwiGLU(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import SwiGLU
     >>> ffn = SwiGLU(d_model=8, d_ff=48, dropout=0.0)
     >>> ffn.w_1.out_features                          # 2/3 of d_ff
     32
@@ -148,6 +152,7 @@ def make_feed_forward(
 
     Examples
     --------
+    >>> from annotated.feed_forward import make_feed_forward
     >>> type(make_feed_forward("swiglu", 8, 32, 0.0)).__name__
     'SwiGLU'
     >>> make_feed_forward("gelu", 8, 32, 0.0).activation

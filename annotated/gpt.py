@@ -61,7 +61,7 @@ class GPTBlock(nn.Module):
 
     Examples
     --------
-    >>> block = GPTBlock(GPTConfig(vocab_size=10, n_layer=1, n_head=2, d_model=8))
+    >>> block = GPTBlock(GPTConfig(vocab_size=10, N=1, h=2, d_model=8))
     >>> block(torch.randn(2, 5, 8)).shape            # (batch, seq, d_model)
     torch.Size([2, 5, 8])
     """
@@ -70,7 +70,7 @@ class GPTBlock(nn.Module):
         super().__init__()
         c = config
         self.self_attn = MultiHeadedAttention(
-            c.n_head, c.d_model, c.dropout, positions=positions, bias=c.bias
+            c.h, c.d_model, c.dropout, positions=positions, bias=c.bias
         )
         self.feed_forward = make_feed_forward(
             c.activation, c.d_model, c.d_ff, c.dropout, bias=c.bias
@@ -123,23 +123,23 @@ class GPT(nn.Module):
         self.config = config
         self.tok_embed = nn.Embedding(c.vocab_size, c.d_model)  # E, (V, d_model)
         self.embed_positions, hook = make_positions(
-            c.positions, c.d_model, c.n_head, c.dropout, c.block_size
+            c.positions, c.d_model, c.h, c.dropout, c.max_len
         )
         # absolute schemes add P_{start:start+seq}; the others are Dropout, positions act inside
         self.absolute = c.positions in ("sinusoidal", "learned")
         self.embed_scale = math.sqrt(c.d_model) if c.positions == "sinusoidal" else 1.0
-        self.blocks = nn.ModuleList(GPTBlock(c, hook) for _ in range(c.n_layer))
+        self.blocks = nn.ModuleList(GPTBlock(c, hook) for _ in range(c.N))
         self.norm = SublayerConnection(
             c.d_model, 0.0, layout=c.layout, norm=c.norm, eps=c.norm_eps, bias=c.bias
         ).final_norm()
         self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
         self._init_weights()
-        if c.tie_weights:
+        if c.share_embeddings:
             self.lm_head.weight = self.tok_embed.weight
 
     def _init_weights(self) -> None:
         """GPT-2's initialisation: N(0, 0.02²), residual projections N(0, 0.02²/2N), biases 0."""
-        residual_std = 0.02 / math.sqrt(2 * self.config.n_layer)
+        residual_std = 0.02 / math.sqrt(2 * self.config.N)
         for name, p in self.named_parameters():
             if name.endswith("bias"):
                 nn.init.zeros_(p)
@@ -157,7 +157,7 @@ class GPT(nn.Module):
 
         Examples
         --------
-        >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=2, n_head=2, d_model=8))
+        >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=2, h=2, d_model=8))
         >>> cache = model.make_cache()
         >>> prompt = torch.tensor([[1, 2, 3]])                          # (batch, seq)
         >>> _ = model(prompt, cache=cache)

@@ -1,7 +1,9 @@
 """Configuration of the decoder-only GPT.
 
-A GPT is described by one frozen :class:`GPTConfig`: its sizes under nanoGPT's names, each
-field commented with its symbol, and the same *variant switches* as
+A GPT is described by one frozen :class:`GPTConfig`: its sizes under the paper's names
+(:math:`N`, :math:`h`, :math:`d_{model}`; the command line keeps nanoGPT's flag names,
+``--n-layer``, ``--n-head``, ``--block-size``, as ``annotated.fields.NANOGPT_NAMES`` says),
+each field commented with its symbol, and the same *variant switches* as
 :class:`~annotated.TransformerConfig` (normalisation, residual layout, activation,
 positions). Frozen for the same reason: a checkpoint stores its config, and a config that
 changed after the model was built would lie about the weights.
@@ -46,11 +48,11 @@ class GPTConfig:
     vocab_size : int
         :math:`V`, the number of token ids (default GPT-2's 50,257; a run on a corpus sets its
         tokenizer's).
-    block_size : int
+    max_len : int
         :math:`T`, the longest context the model reads (its positional table's length).
-    n_layer : int
+    N : int
         :math:`N`, the number of decoder blocks.
-    n_head : int
+    h : int
         :math:`h`, attention heads per block; each has :math:`d_k = d_{model}/h`.
     d_model : int
         :math:`d_{model}`, the width of the residual stream.
@@ -59,7 +61,7 @@ class GPTConfig:
     bias : bool
         Biases in the linear layers and LayerNorms (nanoGPT: off is slightly better and
         faster).
-    tie_weights : bool
+    share_embeddings : bool
         Share the token embedding :math:`E` with the output projection, logits
         :math:`= h E^\\top` (Press & Wolf 2017): one matrix fewer, and it trains better.
     norm, layout, activation, positions
@@ -71,24 +73,24 @@ class GPTConfig:
     Examples
     --------
     >>> config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65)
-    >>> config.n_layer, config.n_head, config.d_model, config.block_size, config.d_ff
+    >>> config.N, config.h, config.d_model, config.max_len, config.d_ff
     (4, 4, 128, 64, 512)
     >>> config.bias, config.dropout, config.d_k
     (False, 0.0, 32)
-    >>> GPTConfig(vocab_size=65, d_model=100, n_head=3)
+    >>> GPTConfig(vocab_size=65, d_model=100, h=3)
     Traceback (most recent call last):
     ...
     ValueError: d_model (100) must be divisible by h (3): each head gets d_model / h features
     """
 
     vocab_size: Positive = 50257  # V
-    block_size: Positive = 1024  # T, the context length
-    n_layer: Positive = 12  # N
-    n_head: Positive = 12  # h
+    max_len: Positive = 1024  # T, the context length
+    N: Positive = 12  # N
+    h: Positive = 12  # h
     d_model: Positive = 768  # d_model
     dropout: Probability = 0.0  # P_drop
     bias: bool = True  # biases in Linear and LayerNorm
-    tie_weights: bool = True  # output projection = token embedding E
+    share_embeddings: bool = True  # output projection = token embedding E
     norm: Norm = "layer"
     layout: Layout = "pre"
     activation: Activation = "gelu"
@@ -99,14 +101,14 @@ class GPTConfig:
         check_bounds(self)
         for name in CHOICES:
             check_choice(name, getattr(self, name))
-        problems = width_problems(self.d_model, self.n_head, self.positions)
+        problems = width_problems(self.d_model, self.h, self.positions)
         if problems:
             raise ValueError(problems[0])
 
     @property
     def d_k(self) -> int:
         """Width of one head, :math:`d_k = d_{model} / h`."""
-        return self.d_model // self.n_head
+        return self.d_model // self.h
 
     @property
     def d_ff(self) -> int:
@@ -126,9 +128,9 @@ class GPTConfig:
         positions, tied weights (0.8 M parameters).
         """
         sizes: dict[str, Any] = {
-            "block_size": 64,
-            "n_layer": 4,
-            "n_head": 4,
+            "max_len": 64,
+            "N": 4,
+            "h": 4,
             "d_model": 128,
             "dropout": 0.0,
             "bias": False,

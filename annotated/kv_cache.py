@@ -14,7 +14,7 @@ attention* (as in Longformer and Mistral), meaningful with relative positions (R
 whose scores depend on distances alone. It is not the same as re-running the model on the
 last ``window`` tokens once there are two or more layers: a cached key in layer 2 was
 computed when older tokens were still in view. :func:`~annotated.generate` therefore
-re-encodes the window past ``block_size`` rather than rolling the cache.
+re-encodes the window past ``max_len`` rather than rolling the cache.
 """
 
 from __future__ import annotations

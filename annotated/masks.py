@@ -41,6 +41,7 @@ def subsequent_mask(size: int) -> torch.Tensor:
 
     Examples
     --------
+    >>> from annotated import subsequent_mask
     >>> subsequent_mask(3).int()
     tensor([[[1, 0, 0],
              [1, 1, 0],
@@ -72,6 +73,8 @@ def padding_mask(tokens: torch.Tensor, pad: int = 0) -> torch.Tensor:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import padding_mask
     >>> padding_mask(torch.tensor([[5, 6, 0]])).int()
     tensor([[[1, 1, 0]]], dtype=torch.int32)
     """
@@ -104,6 +107,8 @@ def target_mask(tokens: torch.Tensor, pad: int = 0) -> torch.Tensor:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import target_mask
     >>> target_mask(torch.tensor([[1, 7, 0]]))[0].int()
     tensor([[1, 0, 0],
             [1, 1, 0],

@@ -22,6 +22,8 @@ def softmax(x: Array, axis: int = -1) -> Array:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from annotated.numpy_ref import softmax
     >>> softmax(np.array([0.0, np.log(3.0)]))
     array([0.25, 0.75])
     """
@@ -40,6 +42,8 @@ def attention(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from annotated.numpy_ref import attention
     >>> q = k = v = np.eye(2)[None]                  # (batch, seq, d_k)
     >>> out, p = attention(q, k, v, mask=np.array([[True, False], [True, True]]))
     >>> p[0, 0]
@@ -75,6 +79,8 @@ def multi_head_attention(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from annotated.numpy_ref import multi_head_attention
     >>> x = np.random.default_rng(0).normal(size=(1, 3, 4))
     >>> eye = np.eye(4)
     >>> multi_head_attention(x, x, x, eye, eye, eye, eye, h=2).shape
@@ -96,6 +102,8 @@ def layer_norm(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -> Array:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from annotated.numpy_ref import layer_norm
     >>> layer_norm(np.array([1.0, 3.0]), np.ones(2), np.zeros(2), eps=0.0)
     array([-1.,  1.])
     """
@@ -109,6 +117,8 @@ def feed_forward(x: Array, w_1: Array, b_1: Array, w_2: Array, b_2: Array) -> Ar
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from annotated.numpy_ref import feed_forward
     >>> feed_forward(np.array([[1.0, -1.0]]), np.eye(2), np.zeros(2), np.eye(2), np.zeros(2))
     array([[1., 0.]])
     """
@@ -120,6 +130,7 @@ def positional_encoding(max_len: int, d_model: int) -> Array:
 
     Examples
     --------
+    >>> from annotated.numpy_ref import positional_encoding
     >>> positional_encoding(2, 4).round(4)
     array([[0.    , 1.    , 0.    , 1.    ],
            [0.8415, 0.5403, 0.01  , 1.    ]])

@@ -62,6 +62,8 @@ def trace_shapes(model: nn.Module, *inputs: Any, print_table: bool = False) -> S
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import make_model, padding_mask, target_mask, trace_shapes
     >>> model = make_model(11, 11, N=1, d_model=16, d_ff=32, h=2)
     >>> src = torch.ones(2, 7, dtype=torch.long)      # (batch, src_len)
     >>> tgt = torch.ones(2, 5, dtype=torch.long)      # (batch, tgt_len)

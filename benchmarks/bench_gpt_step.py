@@ -39,10 +39,10 @@ class TorchGPT(nn.Module):
         super().__init__()
         c = config
         self.tok_embed = nn.Embedding(c.vocab_size, c.d_model)
-        self.pos_embed = nn.Embedding(c.block_size, c.d_model)
+        self.pos_embed = nn.Embedding(c.max_len, c.d_model)
         layer = nn.TransformerEncoderLayer(
             c.d_model,
-            c.n_head,
+            c.h,
             c.d_ff,
             dropout=c.dropout,
             activation="gelu",
@@ -50,11 +50,11 @@ class TorchGPT(nn.Module):
             norm_first=True,
             bias=c.bias,
         )
-        self.encoder = nn.TransformerEncoder(layer, c.n_layer, enable_nested_tensor=False)
+        self.encoder = nn.TransformerEncoder(layer, c.N, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(c.d_model, bias=c.bias)
         self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
         self.lm_head.weight = self.tok_embed.weight
-        mask = nn.Transformer.generate_square_subsequent_mask(c.block_size)
+        mask = nn.Transformer.generate_square_subsequent_mask(c.max_len)
         self.register_buffer("causal", mask, persistent=False)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
@@ -112,15 +112,15 @@ def main() -> None:
     counts = {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()}
     if len(set(counts.values())) != 1:
         raise RuntimeError(f"the two models differ in size: {counts}")
-    data = torch.randint(config.vocab_size, (args.batch, config.block_size + 1))
-    x, y = data[:, :-1], data[:, 1:]  # (batch, block_size) each
+    data = torch.randint(config.vocab_size, (args.batch, config.max_len + 1))
+    x, y = data[:, :-1], data[:, 1:]  # (batch, max_len) each
     steps = {name: training_step(m, x, y) for name, m in models.items()}
     runs = {}
     for threads in dict.fromkeys(args.threads):
         torch.set_num_threads(threads)
         runs[threads] = measure(steps, args.repeats)
 
-    tokens = args.batch * config.block_size
+    tokens = args.batch * config.max_len
     result = {
         "benchmark": "gpt_step",
         "config": config.to_dict(),
@@ -133,7 +133,7 @@ def main() -> None:
     save_result(args.out, result)
 
     print(
-        f"Training step, {counts[OURS]:,} parameters, batch {args.batch} x {config.block_size}, "
+        f"Training step, {counts[OURS]:,} parameters, batch {args.batch} x {config.max_len}, "
         f"median of {args.repeats} (goal: ratio <= 1.0)"
     )
     print(f"{'threads':>7} {'GPT ms':>8} {'torch ms':>8} {'GPT tok/s':>9} {'ratio':>6} {'load':>5}")

@@ -55,14 +55,14 @@ def measure(model: GPT, prompt: torch.Tensor, new_tokens: int, repeats: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--new-tokens", type=int, default=256)
-    parser.add_argument("--block-size", type=int, default=256)
+    parser.add_argument("--block-size", dest="max_len", type=int, default=256)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, torch.get_num_threads()])
     parser.add_argument("--out", type=Path, default=RESULTS / "kv_cache.json")
     args = parser.parse_args()
     torch.manual_seed(0)
-    config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65, block_size=args.block_size)
+    config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65, max_len=args.max_len)
     model = GPT(config).eval()
     prompt = torch.zeros(args.batch, 1, dtype=torch.long)  # one token: every step fits the block
     runs = {}
@@ -83,7 +83,7 @@ def main() -> None:
     save_result(args.out, result)
 
     print(
-        f"KV cache: {args.new_tokens} new tokens at block size {args.block_size}, "
+        f"KV cache: {args.new_tokens} new tokens at block size {args.max_len}, "
         f"batch {args.batch}, median of {args.repeats} (goal: speed-up >= 3, same tokens)"
     )
     print(

@@ -41,10 +41,10 @@ from annotated.tasks.language_model.run import run_shakespeare
 RESULTS = ROOT / "benchmarks" / "results" / "shakespeare.json"
 
 NANOGPT: dict[str, Any] = {
-    "n_layer": 4, "n_head": 4, "d_model": 128, "block_size": 64, "batch_size": 12,
+    "N": 4, "h": 4, "d_model": 128, "max_len": 64, "batch_size": 12,
     "max_steps": 2000, "dropout": 0.0, "bias": False, "beta2": 0.99, "weight_decay": 0.1,
     "grad_clip": 1.0, "lr": 1e-3, "min_lr": 1e-4, "warmup": 100, "norm": "layer",
-    "layout": "pre", "activation": "gelu", "positions": "learned", "tie_weights": True,
+    "layout": "pre", "activation": "gelu", "positions": "learned", "share_embeddings": True,
     "eval_interval": 250, "eval_iters": 20, "seed": 0,
 }  # fmt: skip
 

@@ -63,6 +63,7 @@ def checkpoint(text: str) -> Path:
 
     Examples
     --------
+    >>> from annotated.cli.argtypes import checkpoint
     >>> checkpoint("copy").name, checkpoint("runs/copy").as_posix()
     ('copy.safetensors', 'runs/copy')
     """

@@ -1,7 +1,7 @@
 """Autoregressive generation from a GPT, with a KV cache.
 
 Each new token is drawn from the model's prediction given the last :math:`T` tokens
-(:math:`T` = ``block_size``), appended, and fed back:
+(:math:`T` = ``max_len``), appended, and fed back:
 
 .. math::
 
@@ -40,7 +40,7 @@ from annotated.kv_cache import KVCache
 def next_token_logits(
     model: GPT, tokens: torch.Tensor, cache: list[KVCache] | None = None
 ) -> torch.Tensor:
-    """The logits of the token after ``tokens``, given at most the last ``block_size`` of them.
+    """The logits of the token after ``tokens``, given at most the last ``max_len`` of them.
 
     .. math::
 
@@ -54,7 +54,7 @@ def next_token_logits(
         The whole history so far, integer ``(batch, seq)``.
     cache : list of KVCache, optional
         From ``model.make_cache()``, passed again at every call: only the tokens not yet in
-        it are run. Once ``seq`` exceeds ``block_size`` the window is re-encoded instead.
+        it are run. Once ``seq`` exceeds ``max_len`` the window is re-encoded instead.
 
     Returns
     -------
@@ -63,17 +63,17 @@ def next_token_logits(
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=4, n_layer=2, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=4, N=2, h=2, d_model=8))
     >>> tokens, cache = torch.tensor([[1, 2, 3]]), model.make_cache()
     >>> cached = next_token_logits(model, tokens, cache)
     >>> torch.equal(cached, next_token_logits(model, tokens))
     True
-    >>> tokens = torch.tensor([[1, 2, 3, 4, 5]])           # past block_size: the last 4
+    >>> tokens = torch.tensor([[1, 2, 3, 4, 5]])           # past max_len: the last 4
     >>> torch.equal(next_token_logits(model, tokens, cache), model(tokens[:, 1:])[:, -1])
     True
     """
     check_tokens("tokens", tokens)
-    block = model.config.block_size
+    block = model.config.max_len
     with inference(model):
         if cache is None or tokens.size(1) > block:
             return model(tokens[:, -block:])[:, -1]  # (batch, vocab_size)
@@ -116,7 +116,7 @@ def generate_stream(
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> stream = generate_stream(model, torch.tensor([[1, 2]]), 3, temperature=0)
     >>> [token.shape for token in stream]              # one (batch,) tensor per step
     [torch.Size([1]), torch.Size([1]), torch.Size([1])]
@@ -172,10 +172,10 @@ def generate(
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=2, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=2, h=2, d_model=8))
     >>> prompt = torch.tensor([[1, 2], [3, 4]])                  # (batch, seq)
     >>> out = generate(model, prompt, 12, generator=torch.Generator().manual_seed(0))
-    >>> out.shape                                                # runs past block_size = 8
+    >>> out.shape                                                # runs past max_len = 8
     torch.Size([2, 14])
     >>> again = generate(model, prompt, 12, generator=torch.Generator().manual_seed(0),
     ...                  use_cache=False)

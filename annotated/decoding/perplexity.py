@@ -8,7 +8,7 @@ the exponential of the mean cross-entropy. A model that spreads its probability 
 over :math:`V` tokens has :math:`\\mathrm{PPL} = V`: perplexity is the size of the
 vocabulary the model is, in effect, choosing from at each step.
 
-A split longer than the context is cut into consecutive windows of ``block_size`` inputs;
+A split longer than the context is cut into consecutive windows of ``max_len`` inputs;
 every token after the first is predicted exactly once, from the tokens before it in its
 window. The windows are run in batches, and the loss of the *whole* split is averaged, not a
 random sample of batches.
@@ -27,7 +27,7 @@ from annotated.gpt import GPT
 
 
 def mean_cross_entropy(
-    model: GPT, tokens: torch.Tensor, *, block_size: int | None = None, batch_size: int = 64
+    model: GPT, tokens: torch.Tensor, *, max_len: int | None = None, batch_size: int = 64
 ) -> float:
     """The mean per-token cross-entropy (nats) of ``model`` on a whole split.
 
@@ -42,8 +42,8 @@ def mean_cross_entropy(
         eval mode under ``torch.no_grad``.
     tokens : torch.Tensor
         The split: integer ``(seq,)``, or ``(batch, seq)`` for independent sequences.
-    block_size : int, optional
-        Window length; defaults to ``model.config.block_size``.
+    max_len : int, optional
+        Window length; defaults to ``model.config.max_len``.
     batch_size : int
         Windows per forward pass.
 
@@ -54,7 +54,7 @@ def mean_cross_entropy(
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> loss = mean_cross_entropy(model, torch.randint(10, (100,)))
     >>> bool(abs(loss - np.log(10)) < 0.1)            # a fresh model is near uniform
     True
@@ -64,9 +64,9 @@ def mean_cross_entropy(
     check_tokens("tokens", tokens)
     if tokens.size(1) < 2:
         raise ValueError("tokens must hold at least two per row: one to read, one to predict")
-    block = model.config.block_size if block_size is None else block_size
+    block = model.config.max_len if max_len is None else max_len
     if block < 1 or batch_size < 1:
-        raise ValueError(f"block_size and batch_size must be positive, got {block}, {batch_size}")
+        raise ValueError(f"max_len and batch_size must be positive, got {block}, {batch_size}")
     n = tokens.size(1) - 1  # predictions per row
     full = n // block
     # window i reads tokens [iT, iT + T) and predicts [iT + 1, iT + T + 1); a shorter last one
@@ -92,7 +92,7 @@ def mean_cross_entropy(
 
 
 def perplexity(
-    model: GPT, tokens: torch.Tensor, *, block_size: int | None = None, batch_size: int = 64
+    model: GPT, tokens: torch.Tensor, *, max_len: int | None = None, batch_size: int = 64
 ) -> float:
     """:math:`\\exp` of :func:`mean_cross_entropy` over the whole split.
 
@@ -109,7 +109,7 @@ def perplexity(
         The language model.
     tokens : torch.Tensor
         The split: integer ``(seq,)``, or ``(batch, seq)`` for independent sequences.
-    block_size, batch_size : int, optional
+    max_len, batch_size : int, optional
         As in :func:`mean_cross_entropy`.
 
     Returns
@@ -119,10 +119,10 @@ def perplexity(
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> torch.nn.init.zeros_(model.lm_head.weight)      # uniform logits (tied: E is 0 too)
     Parameter containing: ...
     >>> perplexity(model, torch.randint(10, (3, 50)))  # (batch, seq): PPL = V
     10.0
     """
-    return math.exp(mean_cross_entropy(model, tokens, block_size=block_size, batch_size=batch_size))
+    return math.exp(mean_cross_entropy(model, tokens, max_len=max_len, batch_size=batch_size))

@@ -113,14 +113,14 @@ def _picker(session: lab.LabSession) -> tuple[Any, Any]:
 def train(
     session: lab.LabSession | None,
     task: str = DEFAULT.task,
-    n_layer: float = DEFAULT.n_layer,
+    N: float = DEFAULT.N,
     d_model: float = DEFAULT.d_model,
-    n_head: float = DEFAULT.n_head,
+    h: float = DEFAULT.h,
     norm: str = DEFAULT.norm,
     layout: str = DEFAULT.layout,
     activation: str = DEFAULT.activation,
     positions: str = DEFAULT.positions,
-    tie_weights: bool = DEFAULT.tie_weights,
+    share_embeddings: bool = DEFAULT.share_embeddings,
     steps: float = DEFAULT.steps,
     batch_size: float = DEFAULT.batch_size,
     seq_len: float = DEFAULT.seq_len,
@@ -134,7 +134,7 @@ def train(
     Yields ``(session, summary, curve, stats, run dropdown, comparison checkboxes)`` about
     once a second (the first as soon as the first step is done) until the run ends.
     """  # fmt: skip
-    values = dict(zip(FIELDS, [task, n_layer, d_model, n_head, norm, layout, activation, positions, tie_weights, steps, batch_size, seq_len, lr, schedule, warmup, seed], strict=True))  # fmt: skip
+    values = dict(zip(FIELDS, [task, N, d_model, h, norm, layout, activation, positions, share_embeddings, steps, batch_size, seq_len, lr, schedule, warmup, seed], strict=True))  # fmt: skip
     config = config_of(values)
     s = _session(session)
     try:
@@ -183,8 +183,8 @@ def stop(session: lab.LabSession | None) -> dict[str, Any]:
 def verdict_of(config: lab.LabConfig) -> str:
     """What the controls will train, in a sentence (for a config that passed its checks)."""
     family = "a GPT (decoder-only)" if config.family == "gpt" else "an encoder-decoder"
-    d_k = f"d_k = {config.d_model} / {config.n_head} = {config.d_k}"
-    return f"✓ Ready: {family}, {config.n_layer} layers, {d_k}."
+    d_k = f"d_k = {config.d_model} / {config.h} = {config.d_k}"
+    return f"✓ Ready: {family}, {config.N} layers, {d_k}."
 
 
 @answering
@@ -276,8 +276,8 @@ def attention(
     """The attention maps of one layer and head of the run's current model on ``text``."""
     run = _run(session, name)
     c = run.config
-    if not (1 <= layer <= c.n_layer and 1 <= head <= c.n_head):
-        raise refused(f"{run.name} has layers 1 to {c.n_layer} and heads 1 to {c.n_head}.")
+    if not (1 <= layer <= c.N and 1 <= head <= c.h):
+        raise refused(f"{run.name} has layers 1 to {c.N} and heads 1 to {c.h}.")
     try:
         maps = lab.run_attention(run, text or EXAMPLES[c.task])
     except ValueError as error:

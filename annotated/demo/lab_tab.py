@@ -48,21 +48,17 @@ def _controls() -> dict[str, Any]:
             elem_id="lab-task",
         )
         with gr.Row():
-            c["n_layer"] = gr.Slider(
-                *lim["n_layer"], value=d.n_layer, step=1, label="depth N", elem_id="lab-depth"
-            )
+            c["N"] = gr.Slider(*lim["N"], value=d.N, step=1, label="depth N", elem_id="lab-depth")
             c["d_model"] = gr.Slider(
                 *lim["d_model"], value=d.d_model, step=8, label="width d_model", elem_id="lab-width"
             )
-            c["n_head"] = gr.Slider(
-                *lim["n_head"], value=d.n_head, step=1, label="heads h", elem_id="lab-heads"
-            )
+            c["h"] = gr.Slider(*lim["h"], value=d.h, step=1, label="heads h", elem_id="lab-heads")
         for name in ("norm", "layout", "activation", "positions"):
             c[name] = gr.Radio(
                 list(CHOICES[name]), value=getattr(d, name), label=name, elem_id=f"lab-{name}"
             )
-        c["tie_weights"] = gr.Checkbox(
-            value=d.tie_weights, label="tie the embedding and output weights"
+        c["share_embeddings"] = gr.Checkbox(
+            value=d.share_embeddings, label="tie the embedding and output weights"
         )
     with gr.Group():
         with gr.Row():

@@ -12,7 +12,7 @@ The text streams to the page as it is generated (the event function is a generat
 it ends, the tab draws the distribution the sampler drew from at a chosen step, and the
 attention of the last generated character to the characters before it, every layer and head.
 
-**Past the context window.** The model reads at most :math:`T` characters (``block_size``).
+**Past the context window.** The model reads at most :math:`T` characters (``max_len``).
 :func:`annotated.generate` conditions every step on exactly the last :math:`T`, which means
 re-reading all :math:`T` at every step once the text is longer: three times slower than a
 cached step here. The tab instead *shifts the context*: when it would exceed :math:`T`, it
@@ -166,7 +166,7 @@ class ShakespeareDemo:
         n = whole(length, "length", 1, MAX_LENGTH)
         generator = torch.Generator().manual_seed(whole(seed, "seed", 0, MAX_SEED))
         lm, tokens = self.encode_prompt(prompt)
-        block = lm.model.config.block_size
+        block = lm.model.config.max_len
         start, cache = 0, lm.model.make_cache()
         text, last = prompt, time.monotonic()
         for i in range(n):
@@ -212,13 +212,13 @@ class ShakespeareDemo:
         generated = len(text) - len(prompt)
         k = whole(step, "step", 1, generated)
         at = len(prompt) + k - 1  # the index in text of the character drawn at step k
-        start = context_start(len(prompt), at, lm.model.config.block_size)
+        start = context_start(len(prompt), at, lm.model.config.max_len)
         probs = self._distribution(lm, ids[start:at], sampling)
         before = text[max(0, at - 30) : at].replace("\n", "⏎")
         title = f"step {k} of {generated}: the next character after “…{before}”"
         if sampling.temperature == 0:
             title += "\n(temperature 0: the model's probabilities; greedy takes the tallest)"
-        now = context_start(len(prompt), len(ids), lm.model.config.block_size)
+        now = context_start(len(prompt), len(ids), lm.model.config.max_len)
         attention = self._attention_png(lm, ids[now:])  # the context that ends with it
         return self._probabilities_png(lm, probs, text[at], title), attention
 
@@ -262,7 +262,7 @@ class ShakespeareDemo:
         blocks = [cast(GPTBlock, b) for b in model.blocks]
         rows = torch.cat([recorded(b.self_attn)[0, :, -1] for b in blocks])  # (N * h, window)
         shown = min(len(window), SHOWN_KEYS)  # the nearest keys; the weights are not rescaled
-        heads = range(1, model.config.n_head + 1)
+        heads = range(1, model.config.h + 1)
         labels = [
             f"L{layer} H{head}" for layer in range(1, len(model.blocks) + 1) for head in heads
         ]

@@ -53,12 +53,12 @@ def _weights(attn: MultiHeadedAttention) -> np.ndarray:
 
 
 def gpt_attention(model: GPT, tokenizer: CharTokenizer, text: str) -> list[AttentionMap]:
-    """Each block's causal self-attention over the last ``block_size`` characters of ``text``.
+    """Each block's causal self-attention over the last ``max_len`` characters of ``text``.
 
     Examples
     --------
     >>> tok = CharTokenizer.from_text("to be or not")
-    >>> model = GPT(GPTConfig(vocab_size=tok.vocab_size, block_size=8, n_layer=2, n_head=2,
+    >>> model = GPT(GPTConfig(vocab_size=tok.vocab_size, max_len=8, N=2, h=2,
     ...                       d_model=8))
     >>> maps = gpt_attention(model, tok, "not to be")
     >>> [m.title for m in maps], maps[0].weights.shape       # (h, seq_q, seq_k)
@@ -66,7 +66,7 @@ def gpt_attention(model: GPT, tokenizer: CharTokenizer, text: str) -> list[Atten
     """
     if not text:
         raise ValueError("type some text to look at")
-    ids = tokenizer.encode(text)[-model.config.block_size :]
+    ids = tokenizer.encode(text)[-model.config.max_len :]
     with torch.no_grad(), record_attention(model):
         model(torch.tensor([ids]))  # (1, seq) -> logits; the weights stay in each .attn
     chars = [tokenizer.chars[i] for i in ids]

@@ -34,9 +34,9 @@ FORMAT = "annotated-lab-config/1"
 
 # (low, high) of every numeric field: what the Lab's sliders allow, and the API checks
 LIMITS: dict[str, tuple[float, float]] = {
-    "n_layer": (1, 12),
+    "N": (1, 12),
     "d_model": (64, 512),
-    "n_head": (2, 16),
+    "h": (2, 16),
     "steps": (1, 5000),
     "batch_size": (1, 256),
     "seq_len": (8, 256),
@@ -45,9 +45,9 @@ LIMITS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**31 - 1),
 }
 WORDS = {
-    "n_layer": "depth (layers)",
+    "N": "depth (layers)",
     "d_model": "width (d_model)",
-    "n_head": "heads",
+    "h": "heads",
     "steps": "steps",
     "batch_size": "batch size",
     "seq_len": "sequence length",
@@ -55,7 +55,7 @@ WORDS = {
     "warmup": "warmup steps",
     "seed": "seed",
 }
-WHOLE = {"n_layer", "d_model", "n_head", "steps", "batch_size", "seq_len", "warmup", "seed"}
+WHOLE = {"N", "d_model", "h", "steps", "batch_size", "seq_len", "warmup", "seed"}
 
 
 class LabConfigError(ValueError):
@@ -71,16 +71,16 @@ class LabConfig:
     task : {"copy", "sort", "add", "shakespeare"}
         The synthetic tasks train an encoder-decoder; ``"shakespeare"`` trains a GPT on
         characters.
-    n_layer : int
+    N : int
         :math:`N`, layers (in the encoder and in the decoder for the tasks), 1--12.
     d_model : int
         :math:`d_{model}`, the width, 64--512; :math:`d_{ff} = 4 d_{model}`.
-    n_head : int
+    h : int
         :math:`h`, attention heads, 2--16; must divide ``d_model``.
     norm, layout, activation, positions : str
         The variant switches of :class:`~annotated.TransformerConfig`.
-    tie_weights : bool
-        Share the token embedding with the output projection (the GPT's ``tie_weights``, the
+    share_embeddings : bool
+        Share the token embedding with the output projection (the GPT's ``share_embeddings``, the
         encoder-decoder's ``share_embeddings``).
     steps : int
         Optimizer steps to train.
@@ -101,10 +101,10 @@ class LabConfig:
 
     Examples
     --------
-    >>> config = LabConfig(task="copy", n_layer=1, d_model=64, n_head=2)
+    >>> config = LabConfig(task="copy", N=1, d_model=64, h=2)
     >>> config.family, config.problems()
     ('encoder-decoder', [])
-    >>> bad = LabConfig(d_model=100, n_head=3)
+    >>> bad = LabConfig(d_model=100, h=3)
     >>> print(bad.problems()[0])
     width 100 is not divisible by 3 heads: attention splits the width into h heads of d_k = d_model / h features each; try width 99 or 102
     >>> LabConfig.from_dict(config.to_dict()) == config
@@ -112,14 +112,14 @@ class LabConfig:
     """
 
     task: str = LANGUAGE_TASK
-    n_layer: int = 2
+    N: int = 2
     d_model: int = 64
-    n_head: int = 4
+    h: int = 4
     norm: str = "layer"
     layout: str = "pre"
     activation: str = "gelu"
     positions: str = "learned"
-    tie_weights: bool = True
+    share_embeddings: bool = True
     steps: int = 200
     batch_size: int = 16
     seq_len: int = 64
@@ -136,7 +136,7 @@ class LabConfig:
     @property
     def d_k(self) -> int:
         """The head width :math:`d_k = d_{model} / h` (rounded down)."""
-        return self.d_model // self.n_head
+        return self.d_model // self.h
 
     def problems(self) -> list[str]:
         """Every reason this config cannot be trained, explained; empty when it can."""
@@ -145,22 +145,22 @@ class LabConfig:
             value = getattr(self, name)
             if value not in allowed:
                 out.append(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-        if not isinstance(self.tie_weights, bool):
-            out.append(f"tie_weights must be true or false; got {self.tie_weights!r}")
+        if not isinstance(self.share_embeddings, bool):
+            out.append(f"share_embeddings must be true or false; got {self.share_embeddings!r}")
         if out:  # the combinations below assume every field is in range
             return out
-        if self.d_model % self.n_head:
-            low = self.d_model - self.d_model % self.n_head
-            high = low + self.n_head
+        if self.d_model % self.h:
+            low = self.d_model - self.d_model % self.h
+            high = low + self.h
             near = f"width {low} or {high}" if low >= LIMITS["d_model"][0] else f"width {high}"
             out.append(
-                f"width {self.d_model} is not divisible by {self.n_head} heads: attention splits "
+                f"width {self.d_model} is not divisible by {self.h} heads: attention splits "
                 f"the width into h heads of d_k = d_model / h features each; try {near}"
             )
         elif self.positions == "rope" and self.d_k % 2:
             out.append(
                 f"RoPE rotates pairs of features, so each head's width d_k = d_model / h must be "
-                f"even; {self.d_model} / {self.n_head} = {self.d_k} is odd. Change the heads or "
+                f"even; {self.d_model} / {self.h} = {self.d_k} is odd. Change the heads or "
                 "the width, or pick another position scheme"
             )
         if self.positions == "sinusoidal" and self.d_model % 2:
@@ -180,7 +180,7 @@ class LabConfig:
 
         Examples
         --------
-        >>> LabConfig(d_model=72, n_head=8, positions="rope").check()
+        >>> LabConfig(d_model=72, h=8, positions="rope").check()
         Traceback (most recent call last):
         ...
         annotated.lab.config.LabConfigError: RoPE rotates pairs of features, ...
@@ -197,7 +197,7 @@ class LabConfig:
         --------
         >>> LabConfig(task="sort").model_config(13).N
         2
-        >>> LabConfig(seq_len=32).model_config(65).block_size
+        >>> LabConfig(seq_len=32).model_config(65).max_len
         32
         """
         self.check()
@@ -205,23 +205,23 @@ class LabConfig:
         if self.family == "gpt":
             return GPTConfig(
                 vocab_size,
-                block_size=self.seq_len,
-                n_layer=self.n_layer,
-                n_head=self.n_head,
+                max_len=self.seq_len,
+                N=self.N,
+                h=self.h,
                 d_model=self.d_model,
                 dropout=0.0,
                 bias=False,
-                tie_weights=self.tie_weights,
+                share_embeddings=self.share_embeddings,
                 **switches,
             )
         task = get_task(self.task)
         return task.config(
-            N=self.n_layer,
+            N=self.N,
             d_model=self.d_model,
             d_ff=4 * self.d_model,
-            h=self.n_head,
+            h=self.h,
             dropout=0.0,
-            share_embeddings=self.tie_weights,
+            share_embeddings=self.share_embeddings,
             **switches,
         )
 
@@ -246,9 +246,9 @@ class LabConfig:
         >>> LabConfig().label()
         'shakespeare N2 d64 h4 layer/pre gelu learned tied'
         """
-        tied = "tied" if self.tie_weights else "untied"
+        tied = "tied" if self.share_embeddings else "untied"
         return (
-            f"{self.task} N{self.n_layer} d{self.d_model} h{self.n_head} "
+            f"{self.task} N{self.N} d{self.d_model} h{self.h} "
             f"{self.norm}/{self.layout} {self.activation} {self.positions} {tied}"
         )
 

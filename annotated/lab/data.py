@@ -167,7 +167,7 @@ class TextData:
             seed=self.seed,
             index=index,
             batch_size=self.batch_size,
-            block_size=self.seq_len,
+            max_len=self.seq_len,
         )
 
     def val_batches(self) -> list[LMBatch]:
@@ -178,7 +178,7 @@ class TextData:
                 seed=VAL_SEED,
                 index=VAL_INDEX,
                 batch_size=VAL_SEQUENCES,
-                block_size=self.seq_len,
+                max_len=self.seq_len,
             )
         ]
 

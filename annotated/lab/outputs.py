@@ -57,7 +57,7 @@ def sample_text(
     Examples
     --------
     >>> tok = CharTokenizer.from_text("ab ")
-    >>> model = GPT(GPTConfig(vocab_size=3, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=3, max_len=8, N=1, h=2, d_model=8))
     >>> text = sample_text(model, tok, "ab", length=5, seed=1)
     >>> len(text), text.startswith("ab"), text == sample_text(model, tok, "ab", length=5, seed=1)
     (7, True, True)

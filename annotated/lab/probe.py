@@ -138,7 +138,7 @@ def model_scores(model: nn.Module, length: int) -> np.ndarray:
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8,
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8,
     ...                       positions="none"))
     >>> s = model_scores(model, 12)                   # no positions: every distance scores alike
     >>> s.shape, bool(np.allclose(s, s[:, :1], atol=1e-5))
@@ -203,7 +203,7 @@ def probe_positions(
     return PositionProbe(
         config.positions,
         np.arange(length),
-        scheme_scores(config.positions, length, config.d_model, config.n_head, table),
+        scheme_scores(config.positions, length, config.d_model, config.h, table),
         model_scores(model, length),
         trained,
     )

@@ -119,7 +119,7 @@ class LabRun:
 
     Examples
     --------
-    >>> run = LabRun(LabConfig(task="copy", n_layer=1, d_model=64, n_head=2, steps=30,
+    >>> run = LabRun(LabConfig(task="copy", N=1, d_model=64, h=2, steps=30,
     ...                        batch_size=32, lr=3e-3, warmup=5))
     >>> run.start().wait(120)
     True

@@ -132,8 +132,8 @@ class LabSession:
             s, c = run.summary(), run.config
             rows.append([
                 name, s["status"], s["step"], s["train_loss"], s["val_loss"], s["tokens_per_s"],
-                run.parameters, c.task, c.n_layer, c.d_model, c.n_head, c.norm, c.layout,
-                c.activation, c.positions, c.tie_weights, c.batch_size, c.seq_len, c.lr,
+                run.parameters, c.task, c.N, c.d_model, c.h, c.norm, c.layout,
+                c.activation, c.positions, c.share_embeddings, c.batch_size, c.seq_len, c.lr,
                 c.schedule, c.warmup, c.seed,
             ])  # fmt: skip
         return rows

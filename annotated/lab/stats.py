@@ -134,7 +134,7 @@ class StatsRecorder:
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=3, n_head=2, d_model=16))
+    >>> model = GPT(GPTConfig(vocab_size=11, max_len=8, N=3, h=2, d_model=16))
     >>> recorder = StatsRecorder(model)
     >>> with recorder.recording():
     ...     model(torch.randint(11, (2, 8))).sum().backward()

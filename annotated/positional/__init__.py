@@ -40,6 +40,7 @@ def make_positions(
 
     Examples
     --------
+    >>> from annotated.positional import make_positions
     >>> after_embedding, hook = make_positions("rope", d_model=16, h=4, dropout=0.1, max_len=64)
     >>> after_embedding, hook
     (Dropout(p=0.1, inplace=False), RotaryEmbedding())

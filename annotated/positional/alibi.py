@@ -28,6 +28,7 @@ def alibi_slopes(heads: int) -> torch.Tensor:
 
     Examples
     --------
+    >>> from annotated.positional.alibi import alibi_slopes
     >>> alibi_slopes(8)
     tensor([0.5000, 0.2500, 0.1250, 0.0625, 0.0312, 0.0156, 0.0078, 0.0039])
     >>> alibi_slopes(6).tolist() == alibi_slopes(4).tolist() + alibi_slopes(8)[0::2][:2].tolist()
@@ -61,6 +62,8 @@ class ALiBi(AttentionPositions):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import ALiBi
     >>> alibi = ALiBi(heads=2)
     >>> alibi.bias(torch.arange(3), torch.arange(3))[0]
     tensor([[ 0.0000, -0.0625, -0.1250],

@@ -40,6 +40,8 @@ class LearnedPositionalEncoding(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import LearnedPositionalEncoding
     >>> pos = LearnedPositionalEncoding(d_model=8, dropout=0.0, max_len=16)
     >>> pos(torch.zeros(2, 5, 8)).shape              # (batch, seq, d_model)
     torch.Size([2, 5, 8])

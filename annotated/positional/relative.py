@@ -29,6 +29,8 @@ class AttentionPositions(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import AttentionPositions
     >>> positions = AttentionPositions()
     >>> q = torch.randn(1, 2, 3, 4)                  # (batch, heads, seq, d_k)
     >>> pos = torch.arange(3)

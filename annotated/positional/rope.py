@@ -49,6 +49,8 @@ class RotaryEmbedding(AttentionPositions):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import RotaryEmbedding
     >>> rope = RotaryEmbedding(d_k=8)
     >>> q = torch.randn(1, 2, 5, 8)                  # (batch, heads, seq, d_k)
     >>> r = rope.rotate(q, torch.arange(5))

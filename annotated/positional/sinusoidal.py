@@ -28,6 +28,7 @@ def sinusoidal_table(max_len: int, d_model: int) -> torch.Tensor:
 
     Examples
     --------
+    >>> from annotated.positional.sinusoidal import sinusoidal_table
     >>> pe = sinusoidal_table(50, 16)
     >>> pe.shape
     torch.Size([50, 16])
@@ -75,6 +76,9 @@ class PositionalEncoding(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import PositionalEncoding
+    >>> from annotated.positional.sinusoidal import sinusoidal_table
     >>> pe = PositionalEncoding(d_model=16, dropout=0.0)
     >>> x = torch.zeros(2, 7, 16)                     # (batch, seq, d_model)
     >>> pe(x).shape

@@ -48,6 +48,8 @@ class Pretrained(NamedTuple):
 
     Examples
     --------
+    >>> from annotated import predict
+    >>> from annotated.pretrained import load
     >>> copy = load("copy")
     >>> predict(copy.model, copy.task, ["3 1 4 1 5"])
     ['3 1 4 1 5']
@@ -80,6 +82,7 @@ def weights_path(name: str) -> Path:
 
     Examples
     --------
+    >>> from annotated.pretrained import weights_path
     >>> weights_path("sort").name
     'sort.safetensors'
     >>> weights_path("translate")
@@ -109,6 +112,8 @@ def load(name: str, device: torch.device | str = "cpu") -> Pretrained:
 
     Examples
     --------
+    >>> from annotated import generate, predict
+    >>> from annotated.pretrained import load
     >>> sort = load("sort")
     >>> predict(sort.model, sort.task, ["3 1 4 1 5 9 2 6"])
     ['1 1 2 3 4 5 6 9']
@@ -134,6 +139,7 @@ def available() -> list[str]:
 
     Examples
     --------
+    >>> from annotated.pretrained import NAMES, available
     >>> set(available()) <= set(NAMES)
     True
     """

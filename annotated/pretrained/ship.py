@@ -43,6 +43,8 @@ def ship(run: Path | str, name: str, into: Path | str = HERE) -> Path:
     Examples
     --------
     >>> import tempfile
+    >>> from annotated import EncoderDecoder, get_task, load_task_model, save_checkpoint
+    >>> from annotated.pretrained.ship import ship
     >>> run, into = tempfile.mkdtemp(), tempfile.mkdtemp()
     >>> task = get_task("copy")
     >>> _ = save_checkpoint(run, EncoderDecoder.from_config(task.config()),

@@ -51,7 +51,9 @@ def adamw(
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.training.adamw import adamw
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> opt = adamw(model, lr=1e-3, weight_decay=0.1)
     >>> [g["weight_decay"] for g in opt.param_groups]
     [0.1, 0.0]

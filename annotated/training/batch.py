@@ -48,6 +48,8 @@ class Batch:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import Batch
     >>> batch = Batch(torch.tensor([[5, 6, 7]]), torch.tensor([[1, 5, 6, 2, 0]]))
     >>> batch.tgt, batch.tgt_y, batch.ntokens
     (tensor([[1, 5, 6, 2]]), tensor([[5, 6, 2, 0]]), 3)

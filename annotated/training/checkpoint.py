@@ -129,6 +129,8 @@ def save_checkpoint(
     Examples
     --------
     >>> import tempfile
+    >>> import torch
+    >>> from annotated import load_checkpoint, make_model, save_checkpoint
     >>> model = make_model(5, 5, N=1, d_model=8, d_ff=16, h=2)
     >>> path = save_checkpoint(tempfile.mkdtemp(), model, vocab=list("abcde"), task="demo")
     >>> loaded = load_checkpoint(path)
@@ -199,6 +201,7 @@ def load_checkpoint(path: Path | str, device: torch.device | str = "cpu") -> Che
 
     Examples
     --------
+    >>> from annotated import load_checkpoint
     >>> load_checkpoint("no/such/run")
     Traceback (most recent call last):
     ...

@@ -13,6 +13,7 @@ def pick_device(name: str = "auto") -> torch.device:
 
     Examples
     --------
+    >>> from annotated.training.device import pick_device
     >>> pick_device("cpu")
     device(type='cpu')
     >>> pick_device("tpu")

@@ -53,6 +53,8 @@ class DistributedContext:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated.training.distributed import DistributedContext
     >>> ctx = DistributedContext(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"))
     >>> ctx.is_main, ctx.enabled
     (True, False)
@@ -78,6 +80,8 @@ class DistributedContext:
 
         Examples
         --------
+        >>> import torch
+        >>> from annotated.training.distributed import DistributedContext
         >>> ctx = DistributedContext()
         >>> model = torch.nn.Linear(2, 2)
         >>> ctx.wrap(model) is model                      # one process: unchanged
@@ -97,6 +101,7 @@ class DistributedContext:
 
         Examples
         --------
+        >>> from annotated.training.distributed import DistributedContext
         >>> DistributedContext().mean(2.5)
         2.5
         """
@@ -117,6 +122,8 @@ def unwrap(model: nn.Module) -> nn.Module:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated.training.distributed import unwrap
     >>> model = torch.nn.Linear(2, 2)
     >>> unwrap(model) is model
     True
@@ -140,6 +147,8 @@ def init_distributed(device: torch.device) -> DistributedContext:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated.training.distributed import init_distributed
     >>> init_distributed(torch.device("cpu")).world_size      # not under torchrun
     1
     """

@@ -38,6 +38,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> from annotated.training.files import atomic_write
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
     >>> atomic_write(path, b"hello")
     >>> path.read_bytes(), [p.name for p in path.parent.iterdir()]
@@ -69,6 +70,8 @@ def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> import torch
+    >>> from annotated.training.files import read_safetensors, save_safetensors
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "w.safetensors"
     >>> save_safetensors(path, {"w": torch.ones(2)}, {"note": "hi"})
     >>> read_safetensors(path)

@@ -55,6 +55,8 @@ class LabelSmoothing(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import LabelSmoothing
     >>> crit = LabelSmoothing(size=5, padding_idx=0, smoothing=0.3)
     >>> logp = torch.log_softmax(torch.randn(2, 5), dim=-1)   # (n, vocab) log-probabilities
     >>> loss = crit(logp, torch.tensor([2, 0]))                # the second position is padding

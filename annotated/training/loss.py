@@ -37,6 +37,8 @@ class LossCompute:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import Batch, LabelSmoothing, LossCompute, make_model
     >>> model = make_model(7, 7, N=1, d_model=16, d_ff=32, h=2)
     >>> batch = Batch(torch.tensor([[3, 4, 5]]), torch.tensor([[1, 3, 4, 5, 2]]))
     >>> loss, n = LossCompute(LabelSmoothing(7, padding_idx=0))(model, batch)

@@ -25,6 +25,8 @@ def paper_adam(params: Iterable[torch.nn.Parameter], lr: float = 1.0) -> torch.o
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import make_model, paper_adam
     >>> opt = paper_adam(make_model(5, 5, N=1, d_model=8, d_ff=16, h=2).parameters())
     >>> opt.defaults["betas"], opt.defaults["eps"]
     ((0.9, 0.98), 1e-09)

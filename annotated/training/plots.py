@@ -45,6 +45,7 @@ def plot_run(
     Examples
     --------
     >>> import tempfile
+    >>> from annotated.training.plots import plot_run
     >>> history = [{"step": s, "loss": 2 / s, "lr": 1e-3, "tokens_per_s": 1e4} for s in range(1, 9)]
     >>> [p.name for p in plot_run(history, [{"step": 8, "perplexity": 1.2}], tempfile.mkdtemp())]
     ['loss.png', 'perplexity.png', 'tokens_per_s.png', 'lr.png']

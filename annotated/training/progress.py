@@ -18,6 +18,8 @@ class ProgressBar:
 
     Examples
     --------
+    >>> from annotated import TrainState
+    >>> from annotated.training.progress import ProgressBar
     >>> bar = ProgressBar(total=10, initial=0, disable=True)
     >>> bar(TrainState(optimizer_steps=1, history=[{"loss": 2.0, "lr": 1e-3, "tokens_per_s": 5e3}]))
     >>> bar.close()

@@ -46,6 +46,9 @@ def save_train_state(
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> import torch
+    >>> from annotated import TrainState
+    >>> from annotated.training.resume import load_train_state, save_train_state
     >>> model = torch.nn.Linear(2, 2)
     >>> opt = torch.optim.Adam(model.parameters())
     >>> model(torch.ones(1, 2)).sum().backward(); opt.step()

@@ -22,7 +22,7 @@ import torch
 from annotated import GPT, GPTConfig, generate
 
 torch.manual_seed(0)
-model = GPT(GPTConfig(vocab_size=65, block_size=256, n_layer=4, n_head=4, d_model=128))
+model = GPT(GPTConfig(vocab_size=65, max_len=256, N=4, h=4, d_model=128))
 prompt = torch.randint(65, (1, 16))  # (batch, seq)
 
 timings, outputs = {}, {}
@@ -90,6 +90,6 @@ print("streamed:", [int(token) for token in stream])
 # Conclusion
 # ----------
 # The cache makes each step cost one token's work instead of the whole context's, with the
-# same result. Past ``block_size`` the model must condition on the last ``block_size``
+# same result. Past ``max_len`` the model must condition on the last ``max_len``
 # tokens only, and :func:`annotated.generate` then re-encodes the window at every step (see
 # its documentation for why rolling the cache would not give the same tokens).

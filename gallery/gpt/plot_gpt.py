@@ -23,7 +23,7 @@ import torch
 from annotated import GPT, GPTBlock, GPTConfig, trace_shapes
 
 chars = "\n" + string.ascii_lowercase  # the vocabulary: newline and 26 letters
-config = GPTConfig(vocab_size=len(chars), block_size=32, n_layer=2, n_head=2, d_model=64)
+config = GPTConfig(vocab_size=len(chars), max_len=32, N=2, h=2, d_model=64)
 torch.manual_seed(0)
 model = GPT(config)
 tokens = torch.randint(len(chars), (4, 16))  # (batch, seq)
@@ -83,11 +83,11 @@ print(
 # %%
 # Training
 # --------
-# Random windows of ``block_size`` tokens; the targets are the same windows shifted by one.
+# Random windows of ``max_len`` tokens; the targets are the same windows shifted by one.
 import torch.nn.functional as F
 
 optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-block, losses = config.block_size, []
+block, losses = config.max_len, []
 for _ in range(300):
     starts = torch.randint(len(train_ids) - block - 1, (32,), generator=generator)
     x = torch.stack([train_ids[s : s + block] for s in starts])  # (batch, block)

@@ -27,8 +27,8 @@ shakespeare = load("shakespeare")
 model, tokenizer, card = shakespeare.model, shakespeare.tokenizer, shakespeare.card
 config = card["config"]
 print(
-    f"{config['n_layer']} layers, d_model={config['d_model']}, {config['n_head']} heads, "
-    f"context {config['block_size']} characters, vocabulary {config['vocab_size']}"
+    f"{config['N']} layers, d_model={config['d_model']}, {config['h']} heads, "
+    f"context {config['max_len']} characters, vocabulary {config['vocab_size']}"
 )
 print("validation loss (nats/char):", card["metrics"].get("val_loss"))
 

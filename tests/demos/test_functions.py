@@ -44,7 +44,7 @@ def tiny_loader(name: str) -> TaskModel | LanguageModel:
     torch.manual_seed(0)
     if name == "shakespeare":
         tokenizer = CharTokenizer.from_text(CORPUS)
-        config = GPTConfig(tokenizer.vocab_size, block_size=16, n_layer=2, n_head=2, d_model=16)
+        config = GPTConfig(tokenizer.vocab_size, max_len=16, N=2, h=2, d_model=16)
         return LanguageModel(GPT(config).eval(), tokenizer)
     task = get_task(name)
     return TaskModel(EncoderDecoder.from_config(task.config()).eval(), task)
@@ -145,7 +145,7 @@ def test_inspect_draws_the_distribution_and_the_attention(
 
     monkeypatch.setattr(shakespeare_tab, "SHOWN_KEYS", shown_keys)
     demo = ShakespeareDemo(models)
-    text = list(demo.generate("ROMEO:", 0.8, 0, 1.0, 30, 0))[-1]  # longer than block_size
+    text = list(demo.generate("ROMEO:", 0.8, 0, 1.0, 30, 0))[-1]  # longer than max_len
     assert demo.steps("ROMEO:", text).maximum == 30
     for step in (1, 30):
         probs, attention = demo.inspect("ROMEO:", text, step, 0.8, 3, 0.9)
@@ -161,8 +161,8 @@ def test_greedy_text_is_the_arg_max_of_every_inspected_distribution(models: Mode
     text = list(demo.generate("ROMEO:", 0, 0, 1.0, 50, 0))[-1]  # block 16: shifts 6 times
     ids, greedy = lm.tokenizer.encode(text), check_sampling(0, 0, 1.0)
     for at in range(len("ROMEO:"), len(text)):
-        start = context_start(len("ROMEO:"), at, lm.model.config.block_size)
-        assert 0 < at - start <= lm.model.config.block_size
+        start = context_start(len("ROMEO:"), at, lm.model.config.max_len)
+        assert 0 < at - start <= lm.model.config.max_len
         probs = ShakespeareDemo._distribution(lm, ids[start:at], greedy)
         assert lm.tokenizer.chars[int(probs.argmax())] == text[at], at
 

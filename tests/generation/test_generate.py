@@ -1,4 +1,4 @@
-"""Generation: the cached path equals the uncached one at every length, past block_size too."""
+"""Generation: the cached path equals the uncached one at every length, past max_len too."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def test_float64_cached_and_uncached_generate_the_same_tokens(
     config: GPTConfig, sampling: dict, seed: int, data: st.DataObject
 ) -> None:
     model = build(config, seed, torch.float64)
-    prompt = tokens(2, data.draw(st.integers(1, config.block_size + 2), label="prompt"), seed)
-    n = config.block_size + 4  # runs past block_size
+    prompt = tokens(2, data.draw(st.integers(1, config.max_len + 2), label="prompt"), seed)
+    n = config.max_len + 4  # runs past max_len
 
     def run(use_cache: bool) -> torch.Tensor:
         g = torch.Generator().manual_seed(seed)
@@ -48,16 +48,16 @@ def test_float32_cached_logits_agree_at_every_length(
     config: GPTConfig, seed: int, data: st.DataObject
 ) -> None:
     model = build(config, seed)
-    prompt = data.draw(st.integers(1, config.block_size), label="prompt")
-    x = tokens(2, config.block_size + 3, seed)
+    prompt = data.draw(st.integers(1, config.max_len), label="prompt")
+    x = tokens(2, config.max_len + 3, seed)
     cache = model.make_cache()
     for t in range(prompt, x.size(1) + 1):
         cached = next_token_logits(model, x[:, :t], cache)
-        assert_close(cached, model(x[:, max(0, t - config.block_size) : t])[:, -1])
+        assert_close(cached, model(x[:, max(0, t - config.max_len) : t])[:, -1])
 
 
 def test_streaming_yields_what_generate_returns_and_leaves_the_caller_alone() -> None:
-    model = build(GPTConfig(vocab_size=11, block_size=6, n_layer=2, n_head=2, d_model=8), 0)
+    model = build(GPTConfig(vocab_size=11, max_len=6, N=2, h=2, d_model=8), 0)
     model.train()
     prompt = tokens(3, 2, 0)
     stream = generate_stream(model, prompt, 9, generator=torch.Generator().manual_seed(1))
@@ -71,7 +71,7 @@ def test_streaming_yields_what_generate_returns_and_leaves_the_caller_alone() ->
 
 
 def test_batched_greedy_equals_each_row_alone() -> None:
-    model = build(GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=8), 0)
+    model = build(GPTConfig(vocab_size=11, max_len=8, N=2, h=2, d_model=8), 0)
     prompts = tokens(4, 3, 0)
     batched = generate(model, prompts, 12, temperature=0)
     for row in range(4):
@@ -82,14 +82,14 @@ def test_batched_greedy_equals_each_row_alone() -> None:
 
 @pytest.mark.parametrize("positions", ["rope", "alibi", "none"])
 def test_a_rolled_cache_is_exact_for_one_layer_only(positions: str) -> None:
-    """Why the cache re-encodes past block_size: rolling it is exact for one layer, not two."""
+    """Why the cache re-encodes past max_len: rolling it is exact for one layer, not two."""
     block, length = 4, 10
     x = tokens(1, length, 0)
     errors = []
-    for n_layer in (1, 2):
-        config = GPTConfig(11, block, n_layer, n_head=2, d_model=8, positions=positions)
+    for N in (1, 2):
+        config = GPTConfig(11, block, N, h=2, d_model=8, positions=positions)
         model = build(config, 0, torch.float64)
-        rolled = [KVCache(window=block) for _ in range(n_layer)]
+        rolled = [KVCache(window=block) for _ in range(N)]
         logits = torch.cat([model(x[:, t : t + 1], cache=rolled) for t in range(length)], dim=1)
         cropped = torch.stack(
             [model(x[:, max(0, t - block + 1) : t + 1])[:, -1] for t in range(length)], 1
@@ -100,7 +100,7 @@ def test_a_rolled_cache_is_exact_for_one_layer_only(positions: str) -> None:
 
 
 def test_a_prompt_longer_than_block_size_is_cropped() -> None:
-    model = build(GPTConfig(vocab_size=11, block_size=4, n_layer=1, n_head=2, d_model=8), 0)
+    model = build(GPTConfig(vocab_size=11, max_len=4, N=1, h=2, d_model=8), 0)
     prompt = tokens(1, 9, 0)
     out = generate(model, prompt, 1, temperature=0)
     assert torch.equal(out[:, :9], prompt)
@@ -120,13 +120,13 @@ def test_a_prompt_longer_than_block_size_is_cropped() -> None:
     ],
 )
 def test_generation_rejects(call: object, message: str) -> None:
-    model = GPT(GPTConfig(vocab_size=11, block_size=4, n_layer=1, n_head=2, d_model=8))
+    model = GPT(GPTConfig(vocab_size=11, max_len=4, N=1, h=2, d_model=8))
     with pytest.raises(ValueError, match=message):
         call(model)  # type: ignore[operator]
 
 
 def test_next_token_logits_needs_new_tokens_for_its_cache() -> None:
-    model = GPT(GPTConfig(vocab_size=11, block_size=4, n_layer=1, n_head=2, d_model=8))
+    model = GPT(GPTConfig(vocab_size=11, max_len=4, N=1, h=2, d_model=8))
     cache = model.make_cache()
     next_token_logits(model, tokens(1, 2, 0), cache)
     with pytest.raises(ValueError, match="must add at least one"):

@@ -15,15 +15,15 @@ from annotated import GPT, GPTConfig, mean_cross_entropy, perplexity
 from ..gpt.strategies import SEEDS, build, tokens
 
 
-def tiny(block_size: int = 8) -> GPT:
-    return build(GPTConfig(vocab_size=11, block_size=block_size, n_layer=1, n_head=2, d_model=8), 0)
+def tiny(max_len: int = 8) -> GPT:
+    return build(GPTConfig(vocab_size=11, max_len=max_len, N=1, h=2, d_model=8), 0)
 
 
 @given(vocab=st.integers(2, 50), length=st.integers(2, 60), seed=SEEDS)
 def test_uniform_logits_give_perplexity_equal_to_the_vocabulary(
     vocab: int, length: int, seed: int
 ) -> None:
-    model = GPT(GPTConfig(vocab_size=vocab, block_size=8, n_layer=1, n_head=2, d_model=8))
+    model = GPT(GPTConfig(vocab_size=vocab, max_len=8, N=1, h=2, d_model=8))
     torch.nn.init.zeros_(model.lm_head.weight)  # logits 0 everywhere: p = 1/V
     split = torch.randint(vocab, (length,), generator=torch.Generator().manual_seed(seed))
     assert perplexity(model, split) == pytest.approx(vocab, rel=1e-9)
@@ -43,7 +43,7 @@ def test_one_window_is_the_mean_cross_entropy_of_one_pass(length: int, seed: int
 def test_windows_cover_every_token_once_whatever_the_batching(
     length: int, batch_size: int, seed: int
 ) -> None:
-    """Consecutive windows of block_size: each token after the first is predicted once."""
+    """Consecutive windows of max_len: each token after the first is predicted once."""
     model, block = tiny(), 8
     split = tokens(1, length, seed)[0]
     total = 0.0
@@ -57,7 +57,7 @@ def test_windows_cover_every_token_once_whatever_the_batching(
 
 
 def test_perplexity_runs_in_eval_mode_without_gradients() -> None:
-    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, d_model=8, dropout=0.5))
+    model = GPT(GPTConfig(vocab_size=11, max_len=8, N=1, h=2, d_model=8, dropout=0.5))
     model.train()
     split = tokens(1, 40, 0)[0]
     assert perplexity(model, split) == perplexity(model, split)  # no dropout

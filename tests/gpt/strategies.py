@@ -19,16 +19,16 @@ VOCAB = 11
 @st.composite
 def gpt_configs(draw: st.DrawFn, max_block: int = 8) -> GPTConfig:
     """A tiny GPT (d_model <= 16, N <= 2, T <= ``max_block``) with every switch drawn."""
-    n_head = draw(st.sampled_from([1, 2, 4]), label="n_head")
+    h = draw(st.sampled_from([1, 2, 4]), label="h")
     d_k = draw(st.sampled_from([2, 4]), label="d_k")
     return GPTConfig(
         vocab_size=VOCAB,
-        block_size=draw(st.integers(2, max_block), label="block_size"),
-        n_layer=draw(st.integers(1, 2), label="n_layer"),
-        n_head=n_head,
-        d_model=n_head * d_k,
+        max_len=draw(st.integers(2, max_block), label="max_len"),
+        N=draw(st.integers(1, 2), label="N"),
+        h=h,
+        d_model=h * d_k,
         bias=draw(st.booleans(), label="bias"),
-        tie_weights=draw(st.booleans(), label="tie_weights"),
+        share_embeddings=draw(st.booleans(), label="share_embeddings"),
         norm=draw(NORMS, label="norm"),
         layout=draw(LAYOUTS, label="layout"),
         activation=draw(ACTIVATIONS, label="activation"),

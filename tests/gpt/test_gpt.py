@@ -32,7 +32,7 @@ def test_logits_depend_only_on_earlier_tokens(
     config: GPTConfig, batch: int, seed: int, data: st.DataObject
 ) -> None:
     model = build(config, seed)
-    seq = data.draw(st.integers(2, config.block_size), label="seq")
+    seq = data.draw(st.integers(2, config.max_len), label="seq")
     t = data.draw(st.integers(0, seq - 2), label="t")
     x = tokens(batch, seq, seed)
     changed = x.clone()
@@ -45,7 +45,7 @@ def test_fused_and_explicit_attention_give_the_same_logits(
     config: GPTConfig, seed: int, data: st.DataObject
 ) -> None:
     model = build(config, seed, torch.float64)
-    x = tokens(2, data.draw(st.integers(1, config.block_size), label="seq"), seed)
+    x = tokens(2, data.draw(st.integers(1, config.max_len), label="seq"), seed)
     fused = model(x)
     with record_attention(model):
         explicit = model(x)
@@ -56,7 +56,7 @@ def test_fused_and_explicit_attention_give_the_same_logits(
 def test_cached_chunks_equal_one_pass(config: GPTConfig, seed: int, data: st.DataObject) -> None:
     """Feeding the sequence in chunks through the cache = one pass, positions continuing."""
     model = build(config, seed, torch.float64)
-    seq = config.block_size
+    seq = config.max_len
     cuts = sorted(data.draw(st.sets(st.integers(1, seq - 1), max_size=3), label="cuts"))
     x = tokens(2, seq, seed)
     cache = model.make_cache()
@@ -67,7 +67,7 @@ def test_cached_chunks_equal_one_pass(config: GPTConfig, seed: int, data: st.Dat
 
 def test_the_cache_puts_new_tokens_after_the_prompt() -> None:
     """The classic cache bug -- a new token at position 0 -- would change its logits."""
-    model = build(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, d_model=8), 0)
+    model = build(GPTConfig(vocab_size=11, max_len=8, N=1, h=2, d_model=8), 0)
     x = tokens(1, 4, 0)
     cache = model.make_cache()
     model(x[:, :3], cache=cache)
@@ -78,7 +78,7 @@ def test_the_cache_puts_new_tokens_after_the_prompt() -> None:
 
 def test_weights_are_tied_by_default() -> None:
     tied = GPT(GPTConfig.nanogpt_shakespeare_char(vocab_size=65))
-    untied = GPT(GPTConfig.nanogpt_shakespeare_char(vocab_size=65, tie_weights=False))
+    untied = GPT(GPTConfig.nanogpt_shakespeare_char(vocab_size=65, share_embeddings=False))
     assert tied.lm_head.weight is tied.tok_embed.weight
     assert untied.lm_head.weight is not untied.tok_embed.weight
     count = sum(p.numel() for p in tied.parameters())
@@ -96,11 +96,11 @@ def test_bias_off_leaves_no_bias() -> None:
 
 def test_initialisation_follows_gpt2() -> None:
     torch.manual_seed(0)
-    config = GPTConfig(vocab_size=500, block_size=64, n_layer=8, n_head=4, d_model=256)
+    config = GPTConfig(vocab_size=500, max_len=64, N=8, h=4, d_model=256)
     model = GPT(config)
     block = model.blocks[0]
     assert block.self_attn.w_q.weight.std().item() == pytest.approx(0.02, rel=0.05)
-    residual = 0.02 / math.sqrt(2 * config.n_layer)
+    residual = 0.02 / math.sqrt(2 * config.N)
     assert block.self_attn.w_o.weight.std().item() == pytest.approx(residual, rel=0.05)
     assert block.feed_forward.w_2.weight.std().item() == pytest.approx(residual, rel=0.05)
     assert torch.all(block.self_attn.w_q.bias == 0)
@@ -122,7 +122,7 @@ def test_initialisation_follows_gpt2() -> None:
     ],
 )
 def test_each_switch_selects_its_module(switch: str, value: str, where: object, kind: type) -> None:
-    config = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=8)
+    config = GPTConfig(vocab_size=11, max_len=8, N=2, h=2, d_model=8)
     model = GPT(GPTConfig.from_dict(config.to_dict() | {switch: value}))
     assert isinstance(where(model), kind)  # type: ignore[operator]
 
@@ -130,9 +130,7 @@ def test_each_switch_selects_its_module(switch: str, value: str, where: object, 
 @pytest.mark.parametrize("positions", ["sinusoidal", "learned", "rope"])
 def test_first_block_reads_the_scaled_embedding_plus_positions(positions: str) -> None:
     """h_0 = s E_x + P, with s = sqrt(d_model) for the paper's unit-amplitude sinusoids only."""
-    config = GPTConfig(
-        vocab_size=11, block_size=8, n_layer=1, n_head=2, d_model=16, positions=positions
-    )
+    config = GPTConfig(vocab_size=11, max_len=8, N=1, h=2, d_model=16, positions=positions)
     model = GPT(config).eval()
     seen: list[torch.Tensor] = []
     model.blocks[0].register_forward_hook(lambda module, args, out: seen.append(args[0]))
@@ -152,7 +150,7 @@ def test_first_block_reads_the_scaled_embedding_plus_positions(positions: str) -
 def test_block_equals_nn_transformer_encoder_layer_with_causal_mask(layout: str) -> None:
     """A GPT block is PyTorch's encoder layer with a causal mask (LayerNorm, GELU, biases)."""
     torch.manual_seed(0)
-    config = GPTConfig(vocab_size=11, block_size=9, n_layer=1, n_head=4, d_model=32, layout=layout)
+    config = GPTConfig(vocab_size=11, max_len=9, N=1, h=4, d_model=32, layout=layout)
     block = GPT(config).blocks[0].eval()
     theirs = nn.TransformerEncoderLayer(
         32, 4, 128, dropout=0.0, activation="gelu", batch_first=True, norm_first=layout == "pre"
@@ -182,7 +180,7 @@ def test_block_equals_nn_transformer_encoder_layer_with_causal_mask(layout: str)
 def test_gpt_trains_on_a_repeating_sequence() -> None:
     """A few AdamW steps on a periodic text drive the loss far below log V."""
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=11, block_size=16, n_layer=1, n_head=2, d_model=16))
+    model = GPT(GPTConfig(vocab_size=11, max_len=16, N=1, h=2, d_model=16))
     data = torch.arange(17).remainder(5)[None]  # 0 1 2 3 4 0 1 ...
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
     for _ in range(100):
@@ -195,7 +193,7 @@ def test_gpt_trains_on_a_repeating_sequence() -> None:
 
 
 def test_dropout_acts_only_in_training() -> None:
-    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, d_model=8, dropout=0.5))
+    model = GPT(GPTConfig(vocab_size=11, max_len=8, N=1, h=2, d_model=8, dropout=0.5))
     x = tokens(2, 8, 0)
     model.eval()
     assert torch.equal(model(x), model(x))
@@ -213,7 +211,7 @@ def test_dropout_acts_only_in_training() -> None:
     ],
 )
 def test_gpt_rejects(call: object, message: str) -> None:
-    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, d_model=8))
+    model = GPT(GPTConfig(vocab_size=11, max_len=8, N=1, h=2, d_model=8))
     with pytest.raises(ValueError, match=message):
         call(model)  # type: ignore[operator]
 
@@ -221,11 +219,11 @@ def test_gpt_rejects(call: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"d_model": 30, "n_head": 4}, "divisible by n_head"),
+        ({"d_model": 30, "h": 4}, "divisible by h"),
         ({"norm": "batch"}, "norm must be one of"),
-        ({"positions": "rope", "d_model": 12, "n_head": 4}, "d_k must be even"),
+        ({"positions": "rope", "d_model": 12, "h": 4}, "d_k must be even"),
         ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
-        ({"block_size": 0}, "block_size must be positive"),
+        ({"max_len": 0}, "max_len must be positive"),
     ],
 )
 def test_config_rejects(options: dict[str, object], message: str) -> None:
@@ -238,4 +236,4 @@ def test_config_round_trips_and_rejects_unknown_fields() -> None:
     assert GPTConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown GPTConfig fields"):
         GPTConfig.from_dict(config.to_dict() | {"n_embd": 128})
-    assert GPTConfig.gpt2().n_layer == 12
+    assert GPTConfig.gpt2().N == 12

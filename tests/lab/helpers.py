@@ -14,14 +14,12 @@ from annotated.tokenizers.char import CharTokenizer
 TEXT = (
     "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n" * 40
 )
-TINY_TASK = LabConfig(
-    task="copy", n_layer=1, d_model=64, n_head=2, steps=20, batch_size=16, warmup=2
-)
+TINY_TASK = LabConfig(task="copy", N=1, d_model=64, h=2, steps=20, batch_size=16, warmup=2)
 TINY_GPT = LabConfig(
     task="shakespeare",
-    n_layer=1,
+    N=1,
     d_model=64,
-    n_head=2,
+    h=2,
     steps=20,
     batch_size=8,
     seq_len=16,

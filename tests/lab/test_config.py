@@ -19,23 +19,23 @@ BASE = LabConfig()
 @pytest.mark.parametrize(
     ("changes", "explanation"),
     [
-        ({"d_model": 100, "n_head": 3}, "width 100 is not divisible by 3 heads"),
-        ({"d_model": 100, "n_head": 3}, "try width 99 or 102"),
-        ({"d_model": 72, "n_head": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
-        ({"d_model": 72, "n_head": 8, "positions": "rope"}, "72 / 8 = 9 is odd"),
-        ({"d_model": 65, "n_head": 5, "positions": "sinusoidal"}, "sine with a cosine"),
+        ({"d_model": 100, "h": 3}, "width 100 is not divisible by 3 heads"),
+        ({"d_model": 100, "h": 3}, "try width 99 or 102"),
+        ({"d_model": 72, "h": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
+        ({"d_model": 72, "h": 8, "positions": "rope"}, "72 / 8 = 9 is odd"),
+        ({"d_model": 65, "h": 5, "positions": "sinusoidal"}, "sine with a cosine"),
         ({"warmup": 300, "steps": 200}, "warmup (300 steps) is longer than the run (200 steps)"),
-        ({"n_layer": 0}, "depth (layers) must be a whole number from 1 to 12; got 0"),
-        ({"n_layer": 2.5}, "depth (layers) must be a whole number"),
+        ({"N": 0}, "depth (layers) must be a whole number from 1 to 12; got 0"),
+        ({"N": 2.5}, "depth (layers) must be a whole number"),
         ({"d_model": 1024}, "width (d_model) must be a whole number from 64 to 512"),
-        ({"n_head": 1}, "heads must be a whole number from 2 to 16"),
+        ({"h": 1}, "heads must be a whole number from 2 to 16"),
         ({"lr": 0.0}, "learning rate must be a number from 1e-05 to 1"),
         ({"lr": float("nan")}, "learning rate must be a number"),
         ({"steps": True}, "steps must be a whole number"),
         ({"task": "reverse"}, "task must be one of copy, sort, add, shakespeare; got 'reverse'"),
         ({"norm": "batch"}, "norm must be one of layer, rms, none"),
         ({"schedule": "linear"}, "schedule must be one of constant, warmup_cosine, noam"),
-        ({"tie_weights": "yes"}, "tie_weights must be true or false"),
+        ({"share_embeddings": "yes"}, "share_embeddings must be true or false"),
     ],
 )
 def test_problems_are_explained(changes: dict[str, object], explanation: str) -> None:
@@ -47,22 +47,22 @@ def test_problems_are_explained(changes: dict[str, object], explanation: str) ->
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    config = replace(BASE, n_layer=0, lr=5.0, task="reverse")
+    config = replace(BASE, N=0, lr=5.0, task="reverse")
     assert len(config.problems()) == 3
 
 
 def test_the_task_picks_the_family() -> None:
-    gpt = replace(BASE, task="shakespeare", tie_weights=False, positions="alibi")
+    gpt = replace(BASE, task="shakespeare", share_embeddings=False, positions="alibi")
     model = gpt.model_config(65)
     assert isinstance(model, GPTConfig)
-    assert (model.block_size, model.tie_weights, model.positions, model.d_ff) == (
+    assert (model.max_len, model.share_embeddings, model.positions, model.d_ff) == (
         64,
         False,
         "alibi",
         256,
     )
     for task in ("copy", "sort", "add"):
-        enc_dec = replace(BASE, task=task, n_layer=3).model_config(13 if task != "add" else 14)
+        enc_dec = replace(BASE, task=task, N=3).model_config(13 if task != "add" else 14)
         assert isinstance(enc_dec, TransformerConfig)
         assert (enc_dec.N, enc_dec.d_ff, enc_dec.share_embeddings, enc_dec.dropout) == (
             3,
@@ -78,14 +78,14 @@ WHOLE = {k: v for k, v in LIMITS.items() if k not in ("lr", "steps", "warmup", "
 
 @given(
     d_model=st.integers(*map(int, WHOLE["d_model"])),
-    n_head=st.integers(*map(int, WHOLE["n_head"])),
+    h=st.integers(*map(int, WHOLE["h"])),
     positions=st.sampled_from(["sinusoidal", "learned", "rope", "alibi", "none"]),
     task=st.sampled_from(["copy", "shakespeare"]),
 )
 def test_valid_configs_build_and_invalid_ones_say_why(
-    d_model: int, n_head: int, positions: str, task: str
+    d_model: int, h: int, positions: str, task: str
 ) -> None:
-    config = replace(BASE, d_model=d_model, n_head=n_head, positions=positions, task=task)
+    config = replace(BASE, d_model=d_model, h=h, positions=positions, task=task)
     if config.problems():
         with pytest.raises(LabConfigError):
             config.model_config(13)

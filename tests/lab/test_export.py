@@ -19,7 +19,7 @@ def test_export_round_trip(tmp_path: Path, which: str) -> None:
     if which == "task":
         run = LabRun(tiny(TINY_TASK, steps=4, positions="rope", norm="rms"))
     else:
-        config = tiny(TINY_GPT, steps=4, positions="alibi", tie_weights=False)
+        config = tiny(TINY_GPT, steps=4, positions="alibi", share_embeddings=False)
         run = LabRun(config, data=gpt_data(config))
     assert run.start().wait(120)
     files = export_run(run, tmp_path)
@@ -40,7 +40,7 @@ def test_export_round_trip(tmp_path: Path, which: str) -> None:
     [
         ("not json", "not JSON"),
         (
-            '{"format": "annotated-lab-config/1", "config": {"d_model": 100, "n_head": 3}}',
+            '{"format": "annotated-lab-config/1", "config": {"d_model": 100, "h": 3}}',
             "not divisible by 3 heads",
         ),
         ('{"width": 64}', "unknown Lab config fields: width"),

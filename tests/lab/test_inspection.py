@@ -13,7 +13,7 @@ from tests.lab.helpers import TINY_GPT, TINY_TASK, gpt_data, tiny
 
 
 def test_attention_maps_are_row_stochastic_with_the_right_shapes() -> None:
-    run = LabRun(tiny(TINY_TASK, n_layer=2))
+    run = LabRun(tiny(TINY_TASK, N=2))
     maps = run_attention(run, "3 1 4")
     assert [m.title for m in maps] == [
         "enc 1 self-attention", "enc 2 self-attention",
@@ -24,7 +24,7 @@ def test_attention_maps_are_row_stochastic_with_the_right_shapes() -> None:
         assert m.weights.shape == (2, len(m.rows), len(m.cols))
         np.testing.assert_allclose(m.weights.sum(-1), 1.0, atol=1e-5)
     assert maps[0].cols == ["3", "1", "4", "</s>"]
-    config = tiny(TINY_GPT, n_layer=2)
+    config = tiny(TINY_GPT, N=2)
     gpt = LabRun(config, data=gpt_data(config))
     text = "To be, or not to be, that is the question"  # longer than seq_len 16
     maps = run_attention(gpt, text)

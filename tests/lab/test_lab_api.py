@@ -24,15 +24,15 @@ pytestmark = [pytest.mark.demos, *(pytest.mark.filterwarnings(w) for w in GRADIO
 
 TINY = {
     "task": "copy",
-    "n_layer": 1,
+    "N": 1,
     "d_model": 64,
-    "n_head": 2,
+    "h": 2,
     "steps": 12,
     "batch_size": 16,
     "warmup": 2,
 }
 TINY_GPT = {
-    "task": "shakespeare", "n_layer": 1, "d_model": 64, "n_head": 4, "steps": 12, "batch_size": 8,
+    "task": "shakespeare", "N": 1, "d_model": 64, "h": 4, "steps": 12, "batch_size": 8,
     "seq_len": 32, "warmup": 2, "positions": "rope", "norm": "rms",
 }  # fmt: skip
 FIRST_POINT_S = 10.0  # the bar: a tiny model's first curve point within 10 s
@@ -122,10 +122,10 @@ def test_sample_attention_probe_and_code(fresh: Any) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"d_model": 96, "n_head": 5}, "width 96 is not divisible by 5 heads"),
-        ({"d_model": 72, "n_head": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
+        ({"d_model": 96, "h": 5}, "width 96 is not divisible by 5 heads"),
+        ({"d_model": 72, "h": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
         ({"warmup": 50, "steps": 10}, "longer than the run"),
-        ({"n_layer": 40}, "maximum value 12"),  # the slider refuses it before our check
+        ({"N": 40}, "maximum value 12"),  # the slider refuses it before our check
         ({"lr": 5.0}, "learning rate must be a number from 1e-05 to 1; got 5.0"),
     ],
 )
@@ -138,7 +138,7 @@ def test_impossible_configs_are_explained_before_training(
         fresh.predict(**(TINY | changes), api_name="/lab_train")
     assert message in str(error.value)
     fields = LabConfig().to_dict() | TINY | changes
-    if "n_layer" in changes:
+    if "N" in changes:
         with pytest.raises(AppError, match=message):
             fresh.predict(*fields.values(), api_name="/lab_check")
     else:

@@ -103,7 +103,7 @@ def test_a_run_that_diverges_says_so() -> None:
 
 def test_an_impossible_config_is_refused_before_anything_is_built() -> None:
     with pytest.raises(LabConfigError, match="not divisible"):
-        LabRun(tiny(TINY_TASK, d_model=100, n_head=3))
+        LabRun(tiny(TINY_TASK, d_model=100, h=3))
 
 
 @pytest.mark.parametrize("schedule", ["constant", "warmup_cosine", "noam"])

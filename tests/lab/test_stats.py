@@ -13,7 +13,7 @@ from tests.lab.helpers import TINY_GPT, TINY_TASK, gpt_data, tiny
 
 
 def test_a_run_records_one_value_per_layer() -> None:
-    config = tiny(TINY_TASK, n_layer=3, steps=10)
+    config = tiny(TINY_TASK, N=3, steps=10)
     run = LabRun(config)
     run.start().wait(120)
     assert run.stats[0].step == 1 and run.stats[-1].step == 10
@@ -21,14 +21,14 @@ def test_a_run_records_one_value_per_layer() -> None:
         assert s.layers == ("enc 1", "enc 2", "enc 3", "dec 1", "dec 2", "dec 3")
         for values in (s.activation_norm, s.grad_norm, s.qk_std):
             assert len(values) == 6 and all(math.isfinite(v) and v > 0 for v in values)
-    gpt = LabRun(tiny(TINY_GPT, n_layer=2, steps=3), data=gpt_data(TINY_GPT))
+    gpt = LabRun(tiny(TINY_GPT, N=2, steps=3), data=gpt_data(TINY_GPT))
     gpt.start().wait(120)
     assert gpt.stats[-1].layers == ("block 1", "block 2")
 
 
 def test_activation_and_gradient_norms_match_a_direct_computation() -> None:
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=16))
+    model = GPT(GPTConfig(vocab_size=11, max_len=8, N=2, h=2, d_model=16))
     outputs: list[torch.Tensor] = []
     model.blocks[1].register_forward_hook(lambda m, i, o: outputs.append(o.detach()))
     recorder = StatsRecorder(model)
@@ -57,9 +57,9 @@ def test_score_spread_scales_with_the_query_weights(positions: str) -> None:
     model = GPT(
         GPTConfig(
             vocab_size=11,
-            block_size=8,
-            n_layer=1,
-            n_head=2,
+            max_len=8,
+            N=1,
+            h=2,
             d_model=16,
             bias=False,
             positions=positions,

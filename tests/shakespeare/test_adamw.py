@@ -9,7 +9,7 @@ from annotated.training.adamw import adamw
 
 
 def test_matrices_decay_and_vectors_do_not() -> None:
-    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, d_model=8, bias=True))
+    model = GPT(GPTConfig(vocab_size=11, max_len=8, N=2, h=2, d_model=8, bias=True))
     opt = adamw(model, lr=0.5, weight_decay=0.1, betas=(0.9, 0.95))
     decayed, kept = opt.param_groups
     assert {id(p) for p in decayed["params"]} | {id(p) for p in kept["params"]} == {
@@ -30,7 +30,7 @@ def test_matrices_decay_and_vectors_do_not() -> None:
 
 
 def test_tied_weights_are_one_parameter_decayed_once() -> None:
-    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, d_model=8))
+    model = GPT(GPTConfig(vocab_size=11, max_len=8, N=1, h=2, d_model=8))
     opt = adamw(model, lr=1e-3, weight_decay=0.1)
     ids = [id(p) for g in opt.param_groups for p in g["params"]]
     assert len(ids) == len(set(ids))

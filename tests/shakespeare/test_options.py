@@ -9,11 +9,10 @@ from annotated.tasks.language_model.options import LanguageModelOptions
 
 def test_options_describe_the_model_and_the_schedule() -> None:
     o = LanguageModelOptions.for_run(
-        {"n_layer": 2, "d_model": 64, "n_head": 4, "positions": "alibi", "max_steps": 50}
-        | {"warmup": 5}
+        {"N": 2, "d_model": 64, "h": 4, "positions": "alibi", "max_steps": 50} | {"warmup": 5}
     )
     config = o.with_vocab_size(65).model
-    assert (config.n_layer, config.d_model, config.positions, config.vocab_size) == (
+    assert (config.N, config.d_model, config.positions, config.vocab_size) == (
         2,
         64,
         "alibi",
@@ -29,7 +28,7 @@ def test_options_describe_the_model_and_the_schedule() -> None:
     [
         ({"warmup": 10, "max_steps": 5}, "longer than --max-steps"),
         ({"lr": 1e-4, "min_lr": 1e-3}, "above --lr"),
-        ({"d_model": 30, "n_head": 4}, "divisible by h"),
+        ({"d_model": 30, "h": 4}, "divisible by h"),
         ({"norm": "batch"}, "norm"),
         ({"beta2": 1.0}, "beta2"),
     ],

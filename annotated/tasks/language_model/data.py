@@ -77,7 +77,7 @@ def lm_batch(
     seed: int,
     index: int,
     batch_size: int,
-    block_size: int,
+    max_len: int,
     rank: int = 0,
     world_size: int = 1,
 ) -> LMBatch:
@@ -91,7 +91,7 @@ def lm_batch(
         The run's seed and the micro-batch's position in the run.
     batch_size : int
         :math:`B`, windows per rank.
-    block_size : int
+    max_len : int
         :math:`T`, tokens per window.
     rank, world_size : int
         This rank's share of the global batch of :math:`BW` windows.
@@ -99,32 +99,29 @@ def lm_batch(
     Returns
     -------
     LMBatch
-        ``x`` and ``y``, each ``(batch_size, block_size)``.
+        ``x`` and ``y``, each ``(batch_size, max_len)``.
 
     Examples
     --------
     >>> data = torch.arange(100)
-    >>> b = lm_batch(data, seed=0, index=3, batch_size=4, block_size=8)
+    >>> b = lm_batch(data, seed=0, index=3, batch_size=4, max_len=8)
     >>> b.x.shape, torch.equal(b.y, b.x + 1)              # (batch, seq); y is x shifted
     (torch.Size([4, 8]), True)
-    >>> halves = [lm_batch(data, seed=0, index=3, batch_size=2, block_size=8, rank=r,
+    >>> halves = [lm_batch(data, seed=0, index=3, batch_size=2, max_len=8, rank=r,
     ...                    world_size=2).x for r in (0, 1)]
     >>> torch.equal(torch.cat(halves), b.x)               # two ranks split one batch
     True
     """
-    if data.dim() != 1 or data.numel() <= block_size:
+    if data.dim() != 1 or data.numel() <= max_len:
         raise ValueError(
-            f"need a (n,) token stream longer than block_size={block_size}, "
-            f"got shape {tuple(data.shape)}"
+            f"need a (n,) token stream longer than max_len={max_len}, got shape {tuple(data.shape)}"
         )
     if not 0 <= rank < world_size:
         raise ValueError(f"rank {rank} is not in [0, {world_size})")
-    offsets = batch_rng(seed, index).integers(
-        data.numel() - block_size, size=batch_size * world_size
-    )
+    offsets = batch_rng(seed, index).integers(data.numel() - max_len, size=batch_size * world_size)
     starts = torch.from_numpy(offsets)
     starts = starts[rank * batch_size : (rank + 1) * batch_size]  # (batch,)
-    windows = data[starts[:, None] + torch.arange(block_size + 1)]  # (batch, seq + 1)
+    windows = data[starts[:, None] + torch.arange(max_len + 1)]  # (batch, seq + 1)
     return LMBatch(windows[:, :-1], windows[:, 1:])
 
 
@@ -136,9 +133,9 @@ def lm_loss(model: nn.Module, batch: LMBatch) -> tuple[torch.Tensor, int]:
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> loss, n = lm_loss(model, lm_batch(torch.arange(50) % 10, seed=0, index=0,
-    ...                                   batch_size=3, block_size=8))
+    ...                                   batch_size=3, max_len=8))
     >>> n, bool(abs(loss.item() / n - np.log(10)) < 0.2)    # near uniform before training
     (24, True)
     """

@@ -29,7 +29,7 @@ def sample_text(model: GPT, tokenizer: CharTokenizer, n: int, *, seed: int = 0) 
     Examples
     --------
     >>> tok = CharTokenizer.from_text("ab\\n")
-    >>> model = GPT(GPTConfig(vocab_size=3, block_size=8, n_layer=1, n_head=1, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=3, max_len=8, N=1, h=1, d_model=8))
     >>> len(sample_text(model, tok, 20))
     20
     """
@@ -46,7 +46,7 @@ def estimate_loss(
     data: torch.Tensor,
     iters: int,
     batch_size: int,
-    block_size: int,
+    max_len: int,
     *,
     seed: int = 0,
 ) -> float:
@@ -66,14 +66,14 @@ def estimate_loss(
         Maps ``(batch, seq)`` token ids to ``(batch, seq, vocab)`` logits; run in eval mode.
     data : torch.Tensor
         A split's token stream, integer ``(n,)``.
-    iters, batch_size, block_size : int
+    iters, batch_size, max_len : int
         :math:`K` batches of :math:`B` windows of :math:`T` tokens.
     seed : int
         The run's seed.
 
     Examples
     --------
-    >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, d_model=8))
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> loss = estimate_loss(model, torch.randint(10, (200,)), 4, 2, 8)
     >>> bool(abs(loss - np.log(10)) < 0.2)             # near uniform before training
     True
@@ -84,7 +84,7 @@ def estimate_loss(
         for j in range(iters):
             batch = lm_batch(
                 data, seed=seed, index=EVAL_INDEX + j, batch_size=batch_size,
-                block_size=min(block_size, data.numel() - 1),
+                max_len=min(max_len, data.numel() - 1),
             ).to(device)  # fmt: skip
             loss, n = lm_loss(model, batch)
             total += float(loss) / n

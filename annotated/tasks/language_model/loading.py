@@ -36,7 +36,7 @@ def load_language_model(path: Path | str, device: torch.device | str = "cpu") ->
     --------
     >>> import tempfile
     >>> tok = CharTokenizer.from_text("to be or not")
-    >>> model = GPT(GPTConfig(vocab_size=tok.vocab_size, block_size=8, n_layer=1, n_head=2,
+    >>> model = GPT(GPTConfig(vocab_size=tok.vocab_size, max_len=8, N=1, h=2,
     ...                       d_model=8))
     >>> run = tempfile.mkdtemp()
     >>> _ = save_checkpoint(run, model, vocab=tok.chars, task="shakespeare")

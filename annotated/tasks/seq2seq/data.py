@@ -123,18 +123,18 @@ class Task(ABC):
 
     @property
     def max_len(self) -> int:
-        """The longest sequence a layer reads: the source and ``</s>``, or ``<s>`` and the answer.
+        """The longest sequence the model is given: the source and ``</s>``, or a whole target.
 
-        The decoder reads ``<s>`` and the answer and predicts the answer and ``</s>``, so
-        neither side is ever longer than its symbols and one special token.
+        A whole target is ``<s>``, the answer and ``</s>``: training shifts it by one, and a
+        decoded answer is read back whole to show its attention.
 
         Examples
         --------
         >>> from annotated import get_task
-        >>> get_task("copy").max_len                     # 10 digits and one special token
-        11
+        >>> get_task("copy").max_len                     # 10 digits and two special tokens
+        12
         """
-        return max(self.max_src_len, self.max_tgt_len) + 1
+        return max(self.max_src_len + 1, self.max_tgt_len + 2)
 
     def config(self, **overrides: Any) -> TransformerConfig:
         """The task's default model, with ``overrides`` applied."""

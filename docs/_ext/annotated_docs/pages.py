@@ -262,7 +262,7 @@ def card_rows(folder: Path) -> list[tuple[str, ...]]:
         config, metrics = card.get("config", {}), card.get("metrics", {})
         size = ", ".join(
             f"{key}={config[key]}"
-            for key in ("N", "n_layer", "d_model", "h", "n_head", "d_ff", "block_size")
+            for key in ("N", "N", "d_model", "h", "h", "d_ff", "max_len")
             if key in config
         )
         quality = []
