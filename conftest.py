@@ -24,6 +24,8 @@ import annotated
 
 # the demo app needs the optional Gradio (the demos extra); without it, skip its doctests
 collect_ignore = [] if importlib.util.find_spec("gradio") else ["annotated/demo"]
+# the notebook runs as a script in tests/notebook; importing it would run its setup cell here
+collect_ignore.append("annotated/notebooks/annotated_transformer.py")
 
 if "PYTEST_XDIST_WORKER" in os.environ:
     torch.set_num_threads(1)

@@ -3,7 +3,7 @@
 # torch is pinned through requirements/constraints.txt: an unpinned torch pulls a CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="${1:-test,docs,demos}"
+extras="${1:-test,docs,demos,notebook}"
 python="${PYTHON:-python3}"
 stamp=".venv/.installed-${extras//,/-}"
 if [ ! -x .venv/bin/python ]; then

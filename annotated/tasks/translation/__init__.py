@@ -1,0 +1,1 @@
+"""German-to-English translation: the original's real-world example."""
