@@ -14,11 +14,21 @@ import signal
 import sys
 from typing import NoReturn
 
-from annotated.cli import decode, demo, evaluate, generate, notebook, shapes, space_export, train
+from annotated.cli import (
+    data,
+    decode,
+    demo,
+    evaluate,
+    generate,
+    notebook,
+    shapes,
+    space_export,
+    train,
+)
 from annotated.cli.run_options import interrupted
 from annotated.training.loop import NonFiniteLossError
 
-SUBCOMMANDS = (shapes, train, evaluate, decode, generate, demo, notebook, space_export)
+SUBCOMMANDS = (shapes, train, evaluate, decode, generate, demo, notebook, space_export, data)
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,0 +1,1 @@
+"""Tests of the corpora: extraction on fixture trees, cleaning, splits, the build, the CLI."""
