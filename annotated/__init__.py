@@ -6,6 +6,7 @@ The public names follow the original Annotated Transformer (Rush et al., 2018; H
 """
 
 from annotated.attention import attention
+from annotated.attention_maps import AttentionMap, attention_maps
 from annotated.config import TransformerConfig
 from annotated.decoder import Decoder, DecoderLayer
 from annotated.decoding import (
@@ -38,7 +39,7 @@ from annotated.positional import (
     RotaryEmbedding,
 )
 from annotated.shapes import trace_shapes
-from annotated.sublayer import SublayerConnection
+from annotated.sublayer import SublayerConnection, final_norm
 from annotated.tasks import Task, Vocabulary, exact_match, get_task, load_task_model, predict
 from annotated.training import (
     Batch,
@@ -58,6 +59,7 @@ __version__ = "0.1.0"
 
 __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks ("GPT")
     "ALiBi",
+    "AttentionMap",
     "AttentionPositions",
     "Batch",
     "Decoder",
@@ -88,8 +90,10 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "TransformerConfig",
     "Vocabulary",
     "attention",
+    "attention_maps",
     "beam_search",
     "exact_match",
+    "final_norm",
     "generate",
     "generate_stream",
     "get_task",

@@ -43,3 +43,18 @@ def check_mask(name: str, mask: object, scores_shape: tuple[int, ...]) -> None:
             f"{name} of shape {tuple(mask.shape)} does not broadcast to the attention scores "
             f"(batch, heads, seq_q, seq_k) = {tuple(scores_shape)}"
         )
+
+
+def check_token_range(x: torch.Tensor, vocab: int) -> None:
+    """Token ids ``x`` must lie in ``[0, vocab)``; checked only where that is free.
+
+    Reading the minimum and maximum back to Python waits for the device, so on an
+    accelerator this would stall every forward pass. It checks CPU tensors only; on an
+    accelerator the data side checks the ids once per batch, before they are moved there.
+    """
+    if x.device.type != "cpu" or not x.numel():
+        return
+    low, high = int(x.min()), int(x.max())
+    bad = high if high >= vocab else low if low < 0 else None
+    if bad is not None:
+        raise ValueError(f"token index {bad} is out of range: token ids must be in [0, {vocab})")

@@ -1,9 +1,5 @@
 """Scaled dot-product attention (paper section 3.2.1).
 
-.. math::
-
-    \\mathrm{Attention}(Q, K, V) = \\mathrm{softmax}\\!\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V
-
 Each query is compared with every key by a dot product; the softmax turns the scores of
 one query into weights that sum to one; the output is the weighted mean of the values.
 
@@ -43,6 +39,13 @@ def attention(
 
     .. math::
 
+        \\mathrm{Attention}(Q, K, V) = \\mathrm{softmax}\\!\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V
+
+    the paper's equation (1), computed with a mask :math:`M` (1 = may attend) and an
+    optional score bias :math:`B`:
+
+    .. math::
+
         S = \\frac{QK^\\top}{\\sqrt{d_k}} + B, \\qquad
         P_{ij} = \\frac{M_{ij}\\, e^{S_{ij}}}{\\sum_{j'} M_{ij'}\\, e^{S_{ij'}}}
         \\;(0 \\text{ if every } M_{ij'} = 0), \\qquad
@@ -73,6 +76,8 @@ def attention(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import attention, subsequent_mask
     >>> q = k = v = torch.randn(2, 4, 5, 8)          # (batch, heads, seq, d_k)
     >>> out, p = attention(q, k, v, mask=subsequent_mask(5))
     >>> out.shape, p.shape

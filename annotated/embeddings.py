@@ -1,19 +1,12 @@
 """Token embeddings (paper section 3.4).
 
-.. math::
-
-    \\mathrm{Embed}(x) = E_{x} \\sqrt{d_{model}}, \\qquad E \\in \\mathbb{R}^{V \\times d_{model}}
-
-Each token index selects a learned row of :math:`E`. The paper multiplies by
-:math:`\\sqrt{d_{model}}` without saying why. What the scaling does depends on the
+Each token index selects a learned row of :math:`E \\in \\mathbb{R}^{V \\times d_{model}}`,
+and the paper multiplies it by :math:`\\sqrt{d_{model}}` without saying why
+(:class:`Embeddings` gives the equation). What the scaling does depends on the
 initialisation of :math:`E`, and through it on the vocabulary size :math:`V`:
 :func:`~annotated.make_model` initialises :math:`E` Xavier-uniform, whose entries have
-standard deviation :math:`\\sqrt{2 / (V + d_{model})}`, so the scaled entries have
-
-.. math::
-
-    \\sqrt{d_{model}} \\cdot \\mathrm{std}(E) = \\sqrt{\\frac{2\\, d_{model}}{V + d_{model}}}
-
+standard deviation :math:`\\sqrt{2 / (V + d_{model})}`, so the scaled entries have standard
+deviation :math:`\\sqrt{2 d_{model} / (V + d_{model})}`,
 which is unit size only when :math:`V \\approx d_{model}`: 0.165 for the paper's shared
 37,000-token vocabulary at :math:`d_{model} = 512`, 1.4 for an 11-token toy vocabulary. The
 sinusoidal encodings added next have root-mean-square :math:`1/\\sqrt{2} \\approx 0.71`. So
@@ -24,6 +17,7 @@ then on the optimiser sets the size of :math:`E`. (A bare :class:`Embeddings` ke
 deviation :math:`\\sqrt{d_{model}}`.)
 
 >>> import math
+>>> import torch
 >>> def scaled_std(vocab, d_model=512):
 ...     E = torch.nn.init.xavier_uniform_(torch.empty(vocab, d_model))
 ...     return (E * math.sqrt(d_model)).std().item(), math.sqrt(2 * d_model / (vocab + d_model))
@@ -44,7 +38,7 @@ import math
 import torch
 from torch import nn
 
-from annotated._checks import check_tokens
+from annotated._checks import check_token_range, check_tokens
 
 
 class Embeddings(nn.Module):
@@ -58,8 +52,17 @@ class Embeddings(nn.Module):
     integer tokens ``(batch, seq)`` become ``(batch, seq, d_model)``. The scale matters
     relative to the positional encodings added next. After :func:`~annotated.make_model`'s
     Xavier initialisation the scaled entries have standard deviation
-    :math:`\\sqrt{2 d_{model} / (V + d_{model})}`: unit size only when
-    :math:`V \\approx d_{model}`, 0.165 for the paper's 37,000-token vocabulary.
+
+    .. math::
+
+        \\sqrt{d_{model}} \\cdot \\mathrm{std}(E) = \\sqrt{\\frac{2\\, d_{model}}{V + d_{model}}}
+
+    unit size only when :math:`V \\approx d_{model}`, 0.165 for the paper's 37,000-token
+    vocabulary (the module docstring measures it).
+
+    Token ids are checked against :math:`V` on the CPU, where reading them is free; on an
+    accelerator that read would stall every forward pass, so there the data side checks the
+    ids once per batch instead.
 
     Parameters
     ----------
@@ -70,6 +73,8 @@ class Embeddings(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import Embeddings
     >>> emb = Embeddings(d_model=16, vocab=10)
     >>> tokens = torch.tensor([[1, 2, 3]])           # (batch, seq)
     >>> emb(tokens).shape                             # (batch, seq, d_model)
@@ -79,7 +84,7 @@ class Embeddings(nn.Module):
     >>> emb(torch.tensor([[10]]))
     Traceback (most recent call last):
     ...
-    ValueError: token index 10 is out of range for a vocabulary of 10
+    ValueError: token index 10 is out of range: token ids must be in [0, 10)
     """
 
     def __init__(self, d_model: int, vocab: int) -> None:
@@ -90,11 +95,5 @@ class Embeddings(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` integer ``(batch, seq)`` -> ``(batch, seq, d_model)``."""
         check_tokens("x", x)
-        if x.numel():
-            low, high = int(x.min()), int(x.max())
-            bad = high if high >= self.lut.num_embeddings else low if low < 0 else None
-            if bad is not None:
-                raise ValueError(
-                    f"token index {bad} is out of range for a vocabulary of {self.lut.num_embeddings}"
-                )
+        check_token_range(x, self.lut.num_embeddings)
         return self.lut(x) * math.sqrt(self.d_model)

@@ -1,19 +1,15 @@
 """The encoder (paper section 3.1): a stack of :math:`N` identical layers.
 
-.. math::
-
-    z = \\mathrm{SelfAttn}(x, x, x) \\text{ in a residual sublayer}, \\qquad
-    \\text{output} = \\mathrm{FFN}(z) \\text{ in a residual sublayer}
-
 Each layer lets every position attend to every (non-padding) position of the source, then
-transforms each position on its own. The input and output of every layer are
-``(batch, src_len, d_model)``, which is what makes the layers stackable.
+transforms each position on its own, each step in a residual sublayer
+(:class:`EncoderLayer`). The input and output of every layer are
+``(batch, src_len, d_model)``, which is what makes the layers stackable; the stack ends in
+the norm its residual layout needs (:func:`~annotated.sublayer.final_norm`).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import cast
 
 import torch
 from torch import nn
@@ -54,6 +50,8 @@ class EncoderLayer(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import EncoderLayer, MultiHeadedAttention, PositionwiseFeedForward
     >>> layer = EncoderLayer(16, MultiHeadedAttention(4, 16), PositionwiseFeedForward(16, 64), 0.1)
     >>> x = torch.randn(2, 5, 16)                     # (batch, src_len, d_model)
     >>> layer(x, mask=torch.ones(2, 1, 5, dtype=torch.bool)).shape
@@ -96,20 +94,33 @@ class Encoder(nn.Module):
 
     on ``(batch, src_len, d_model)``; every layer keeps that shape, which is what makes them stackable.
     The final norm is the identity for post-norm layers and a norm for pre and sandwich
-    layouts, whose residual stream is otherwise never normalised.
+    layouts, whose residual stream is otherwise never normalised; the builder
+    (:func:`~annotated.make_model`) makes it with :func:`~annotated.sublayer.final_norm`.
+
+    Parameters
+    ----------
+    layer : EncoderLayer
+        The prototype layer, deep-copied ``N`` times.
+    N : int
+        Number of layers.
+    norm : torch.nn.Module
+        :math:`\\mathrm{Norm}_{final}`, applied to the last layer's output.
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import (Encoder, EncoderLayer, LayerNorm, MultiHeadedAttention,
+    ...                        PositionwiseFeedForward)
     >>> layer = EncoderLayer(16, MultiHeadedAttention(4, 16), PositionwiseFeedForward(16, 64), 0.1)
-    >>> encoder = Encoder(layer, N=2)
+    >>> encoder = Encoder(layer, N=2, norm=LayerNorm(16))
     >>> encoder(torch.randn(2, 5, 16), mask=None).shape   # (batch, src_len, d_model)
     torch.Size([2, 5, 16])
     """
 
-    def __init__(self, layer: EncoderLayer, N: int) -> None:
+    def __init__(self, layer: EncoderLayer, N: int, norm: nn.Module) -> None:
         super().__init__()
         self.layers = clones(layer, N)
-        self.norm = cast(SublayerConnection, layer.sublayer[0]).final_norm()
+        self.norm = norm
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """Pass ``x`` ``(batch, src_len, d_model)`` through each layer in turn."""

@@ -1,16 +1,10 @@
 """The decoder-only GPT (Radford et al. 2018, 2019): a causal Transformer language model.
 
-.. math::
-
-    h_0 &= s\\, E_{x} \\;(+\\, P_{0:t} \\text{ for absolute positions}), \\qquad
-        s = \\sqrt{d_{model}} \\text{ with sinusoids, else } 1 \\\\
-    h_l &= \\mathrm{Block}_l(h_{l-1}), \\qquad l = 1, \\dots, N \\\\
-    \\mathrm{logits} &= \\mathrm{Norm}(h_N)\\, W_{out}, \\qquad W_{out} = E^\\top
-    \\text{ when tied}
-
-A block is the encoder layer of the paper with a causal mask -- masked self-attention, then
-the position-wise feed-forward network, each in a residual sublayer -- and no
-cross-attention, because there is no source to read. Every position predicts the next token
+The tokens are embedded (with positions), pass through :math:`N` blocks, and a last norm
+and a linear head give the next-token logits (:class:`GPT` gives the equations). A block is
+the encoder layer of the paper with a causal mask -- masked self-attention, then the
+position-wise feed-forward network, each in a residual sublayer -- and no cross-attention,
+because there is no source to read. Every position predicts the next token
 from the ones before it, so one forward pass over a sequence of length :math:`t` trains
 :math:`t` predictions at once.
 
@@ -34,14 +28,14 @@ import math
 import torch
 from torch import nn
 
-from annotated._checks import check_tokens
+from annotated._checks import check_token_range, check_tokens
 from annotated.encoder import clones
 from annotated.feed_forward import make_feed_forward
 from annotated.gpt_config import GPTConfig
 from annotated.kv_cache import KVCache
 from annotated.multi_head_attention import MultiHeadedAttention
 from annotated.positional import AttentionPositions, make_positions
-from annotated.sublayer import SublayerConnection
+from annotated.sublayer import SublayerConnection, final_norm
 
 
 class GPTBlock(nn.Module):
@@ -61,6 +55,8 @@ class GPTBlock(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import GPTBlock, GPTConfig
     >>> block = GPTBlock(GPTConfig(vocab_size=10, N=1, h=2, d_model=8))
     >>> block(torch.randn(2, 5, 8)).shape            # (batch, seq, d_model)
     torch.Size([2, 5, 8])
@@ -94,11 +90,17 @@ class GPT(nn.Module):
 
     .. math::
 
-        h_0 = s\\, E_{x}\\ (+\\, P), \\qquad h_l = \\mathrm{Block}_l(h_{l-1}), \\qquad
-        \\mathrm{logits} = \\mathrm{Norm}(h_N)\\, W_{out}
+        h_0 &= s\\, E_{x} \\;(+\\, P_{0:t} \\text{ for absolute positions}), \\qquad
+            s = \\sqrt{d_{model}} \\text{ with sinusoids, else } 1 \\\\
+        h_l &= \\mathrm{Block}_l(h_{l-1}), \\qquad l = 1, \\dots, N \\\\
+        \\mathrm{logits} &= \\mathrm{Norm}(h_N)\\, W_{out}, \\qquad W_{out} = E^\\top
+        \\text{ when tied}
 
-    with :math:`s` and :math:`P` as in the module docstring and :math:`W_{out} = E^\\top` when
-    the weights are tied.
+    for tokens ``(batch, seq)``; the module docstring says why :math:`s` depends on the
+    positions. :math:`\\mathrm{Norm}` is the final norm the layout needs
+    (:func:`~annotated.sublayer.final_norm`). Token ids are checked against the vocabulary
+    on the CPU, where reading them is free; on an accelerator that read would stall every
+    step, so there the data side checks the ids once per batch instead.
 
     Parameters
     ----------
@@ -107,6 +109,8 @@ class GPT(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig
     >>> model = GPT(GPTConfig.nanogpt_shakespeare_char(vocab_size=65))
     >>> sum(p.numel() for p in model.parameters())     # tied: E counted once
     804096
@@ -129,9 +133,7 @@ class GPT(nn.Module):
         self.absolute = c.positions in ("sinusoidal", "learned")
         self.embed_scale = math.sqrt(c.d_model) if c.positions == "sinusoidal" else 1.0
         self.blocks = nn.ModuleList(GPTBlock(c, hook) for _ in range(c.N))
-        self.norm = SublayerConnection(
-            c.d_model, 0.0, layout=c.layout, norm=c.norm, eps=c.norm_eps, bias=c.bias
-        ).final_norm()
+        self.norm = final_norm(c.layout, c.norm, c.d_model, c.norm_eps, bias=c.bias)
         self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
         self._init_weights()
         if c.share_embeddings:
@@ -157,6 +159,8 @@ class GPT(nn.Module):
 
         Examples
         --------
+        >>> import torch
+        >>> from annotated import GPT, GPTConfig
         >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=2, h=2, d_model=8))
         >>> cache = model.make_cache()
         >>> prompt = torch.tensor([[1, 2, 3]])                          # (batch, seq)
@@ -184,9 +188,7 @@ class GPT(nn.Module):
             Logits ``(batch, seq, vocab_size)``: row :math:`t` scores token :math:`t+1`.
         """
         check_tokens("idx", idx)
-        vocab = self.config.vocab_size
-        if idx.numel() and not (0 <= int(idx.min()) and int(idx.max()) < vocab):
-            raise ValueError(f"token ids must be in [0, {vocab}), got {idx.min()}..{idx.max()}")
+        check_token_range(idx, self.config.vocab_size)  # free on the CPU only: see the class
         if cache is not None and len(cache) != len(self.blocks):
             raise ValueError(f"cache must hold one KVCache per block ({len(self.blocks)})")
         start = 0 if cache is None else cache[0].seen

@@ -9,12 +9,10 @@ plus its attention over the :math:`t` cached keys.
 The cache also tracks *absolute* positions: a new token is at position ``seen`` (the number
 of tokens that came before it), not at 0 -- forgetting this is the classic cache bug.
 
-With ``window`` set the cache keeps only the latest ``window`` tokens: *sliding-window
-attention* (as in Longformer and Mistral), meaningful with relative positions (RoPE, ALiBi),
-whose scores depend on distances alone. It is not the same as re-running the model on the
-last ``window`` tokens once there are two or more layers: a cached key in layer 2 was
-computed when older tokens were still in view. :func:`~annotated.generate` therefore
-re-encodes the window past ``max_len`` rather than rolling the cache.
+Two uses: a decoder's self-attention appends each new token's keys and values; its
+cross-attention fills one cache with the encoder output's keys and values before the first
+step and reads it unchanged (:meth:`~annotated.MultiHeadedAttention.cache_memory`). Beam
+search reorders the caches' rows as hypotheses are extended from other parents.
 """
 
 from __future__ import annotations
@@ -32,13 +30,10 @@ class KVCache:
         K \\leftarrow \\begin{bmatrix} K \\\\ K_{new} \\end{bmatrix}, \\qquad
         V \\leftarrow \\begin{bmatrix} V \\\\ V_{new} \\end{bmatrix}
 
-    Parameters
-    ----------
-    window : int, optional
-        Keep at most this many tokens, dropping the oldest (a sliding window).
-
     Examples
     --------
+    >>> import torch
+    >>> from annotated import KVCache
     >>> cache = KVCache()
     >>> k = v = torch.randn(1, 2, 3, 4)             # (batch, heads, seq, d_k)
     >>> keys, values = cache.append(k, v)
@@ -49,10 +44,7 @@ class KVCache:
     (4, torch.Size([1, 2, 4, 4]), [0, 1, 2, 3])
     """
 
-    def __init__(self, window: int | None = None) -> None:
-        if window is not None and window < 1:
-            raise ValueError(f"window must be positive, got {window}")
-        self.window = window
+    def __init__(self) -> None:
         self.keys: torch.Tensor | None = None
         self.values: torch.Tensor | None = None
         self.seen = 0
@@ -77,7 +69,26 @@ class KVCache:
             self.keys = torch.cat((self.keys, keys), dim=-2)
             self.values = torch.cat((self.values, values), dim=-2)
         self.seen += keys.size(-2)
-        if self.window is not None and len(self) > self.window:
-            self.keys = self.keys[..., -self.window :, :]
-            self.values = self.values[..., -self.window :, :]
         return self.keys, self.values
+
+    def reorder(self, index: torch.Tensor) -> None:
+        """Keep the rows ``index`` ``(new_batch,)`` of the batch, in that order.
+
+        Beam search calls it after each step: hypothesis :math:`j` now continues the one
+        that was in row ``index[j]``, so it must see that row's keys and values.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from annotated import KVCache
+        >>> cache = KVCache()
+        >>> keys = torch.arange(3.0).view(3, 1, 1, 1)         # (batch, heads, seq, d_k)
+        >>> _ = cache.append(keys, keys)
+        >>> cache.reorder(torch.tensor([2, 2, 0]))
+        >>> cache.keys.flatten().tolist(), cache.seen
+        ([2.0, 2.0, 0.0], 1)
+        """
+        if self.keys is None or self.values is None:
+            return
+        self.keys = self.keys.index_select(0, index)
+        self.values = self.values.index_select(0, index)

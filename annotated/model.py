@@ -1,14 +1,11 @@
 """The full encoder-decoder model (paper section 3, Figure 1) and :func:`make_model`.
 
-.. math::
-
-    m = \\mathrm{Encoder}(\\mathrm{Embed}_{src}(x) + PE), \\qquad
-    p(y_{t+1} \\mid y_{\\le t}, x) = \\mathrm{softmax}\\big(
-        \\mathrm{Decoder}(\\mathrm{Embed}_{tgt}(y) + PE,\\ m)\\, W_{gen} \\big)
-
-The encoder reads the whole source at once; the decoder predicts each target token from the
-tokens before it and the memory :math:`m`. Training feeds the true previous tokens (teacher
-forcing) and predicts every position in parallel; decoding feeds back its own predictions.
+The encoder reads the whole source at once into a memory; the decoder predicts each target
+token from the tokens before it and that memory, and the generator turns its states into
+next-token log-probabilities (:class:`EncoderDecoder` gives the equations). Training feeds
+the true previous tokens (teacher forcing) and predicts every position in parallel;
+decoding feeds back its own predictions, one token per step, with the decoder's keys and
+values cached between steps (:meth:`EncoderDecoder.make_cache`).
 """
 
 from __future__ import annotations
@@ -21,12 +18,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from annotated.config import TransformerConfig
-from annotated.decoder import Decoder, DecoderLayer
+from annotated.decoder import Decoder, DecoderCache, DecoderLayer
 from annotated.embeddings import Embeddings
 from annotated.encoder import Encoder, EncoderLayer
 from annotated.feed_forward import make_feed_forward
 from annotated.multi_head_attention import MultiHeadedAttention
-from annotated.positional import make_positions
+from annotated.positional import (
+    LearnedPositionalEncoding,
+    PositionalEncoding,
+    make_positions,
+)
+from annotated.sublayer import final_norm
 
 
 class Generator(nn.Module):
@@ -45,6 +47,8 @@ class Generator(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import Generator
     >>> gen = Generator(d_model=16, vocab=11)
     >>> logp = gen(torch.randn(2, 3, 16))             # (batch, seq, d_model) -> (batch, seq, vocab)
     >>> logp.shape, torch.allclose(logp.exp().sum(-1), torch.ones(2, 3))
@@ -76,6 +80,8 @@ class EncoderDecoder(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import make_model, padding_mask, target_mask
     >>> model = make_model(src_vocab=11, tgt_vocab=11, N=2, d_model=32, d_ff=64, h=4)
     >>> src, tgt = torch.tensor([[1, 2, 3, 4]]), torch.tensor([[1, 2]])
     >>> out = model(src, tgt, padding_mask(src), target_mask(tgt))
@@ -119,9 +125,60 @@ class EncoderDecoder(nn.Module):
         src_mask: torch.Tensor | None,
         tgt: torch.Tensor,
         tgt_mask: torch.Tensor | None,
+        *,
+        cache: DecoderCache | None = None,
     ) -> torch.Tensor:
-        """The decoder's hidden states for ``tgt`` given the ``memory``, ``(batch, tgt_len, d_model)``."""
-        return self.decoder(self.tgt_embed(tgt), memory, src_mask, tgt_mask)
+        """The decoder's hidden states for ``tgt`` given the ``memory``, ``(batch, tgt_len, d_model)``.
+
+        With a ``cache`` from :meth:`make_cache`, ``tgt`` holds only the tokens after those
+        already decoded; their positions continue from there (``tgt_mask`` may be None: the
+        self-attention is causal by position).
+        """
+        start = cache[0][0].seen if cache else 0
+        x = self.embed_target(tgt, start)  # (batch, tgt_len, d_model)
+        return self.decoder(x, memory, src_mask, tgt_mask, cache=cache)
+
+    def make_cache(self, memory: torch.Tensor) -> DecoderCache:
+        """The caches for decoding token by token from ``memory`` ``(batch, src_len, d_model)``.
+
+        One pair per decoder layer: an empty :class:`~annotated.KVCache` for the
+        self-attention, and the memory's cross-attention keys and values, projected once.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from annotated import make_model, padding_mask, subsequent_mask
+        >>> model = make_model(11, 11, N=2, d_model=32, d_ff=64, h=4).eval()
+        >>> src, tgt = torch.tensor([[3, 4, 5, 6]]), torch.tensor([[1, 7, 8]])
+        >>> memory = model.encode(src, padding_mask(src))
+        >>> full = model.decode(memory, padding_mask(src), tgt, subsequent_mask(3))
+        >>> cache = model.make_cache(memory)
+        >>> steps = [model.decode(memory, padding_mask(src), tgt[:, t : t + 1], None, cache=cache)
+        ...          for t in range(3)]                      # one token each, (batch, 1, d_model)
+        >>> torch.allclose(torch.cat(steps, dim=1), full, atol=1e-5)
+        True
+        """
+        return self.decoder.make_cache(memory)
+
+    def embed_target(self, tgt: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """Embed target tokens ``(batch, tgt_len)`` at positions ``start, start + 1, ...``.
+
+        Returns ``(batch, tgt_len, d_model)``. An absolute encoding is added from ``start``;
+        that needs the ``tgt_embed`` that :meth:`from_config` builds,
+        ``Sequential(Embeddings, positions)``.
+        """
+        if start == 0:
+            return self.tgt_embed(tgt)
+        if not (isinstance(self.tgt_embed, nn.Sequential) and len(self.tgt_embed) == 2):
+            raise ValueError(
+                "decoding with a cache needs tgt_embed = Sequential(Embeddings, positions), "
+                "as EncoderDecoder.from_config builds it"
+            )
+        lut, positions = self.tgt_embed
+        x = lut(tgt)  # (batch, tgt_len, d_model)
+        if isinstance(positions, PositionalEncoding | LearnedPositionalEncoding):
+            return positions(x, start)
+        return positions(x)
 
     @classmethod
     def from_config(cls, config: TransformerConfig) -> EncoderDecoder:
@@ -132,6 +189,7 @@ class EncoderDecoder(nn.Module):
         """
         c = config
         residual: dict[str, Any] = {"layout": c.layout, "norm": c.norm, "eps": c.norm_eps}
+        norm = final_norm(c.layout, c.norm, c.d_model, c.norm_eps)
         after_embedding, hook = make_positions(c.positions, c.d_model, c.h, c.dropout, c.max_len)
         self_attn = MultiHeadedAttention(c.h, c.d_model, c.dropout, positions=hook)
         src_attn = MultiHeadedAttention(c.h, c.d_model, c.dropout)
@@ -140,10 +198,15 @@ class EncoderDecoder(nn.Module):
         generator = Generator(c.d_model, c.tgt_vocab)
         dc = copy.deepcopy
         model = cls(
-            Encoder(EncoderLayer(c.d_model, dc(self_attn), dc(ff), c.dropout, **residual), c.N),
+            Encoder(
+                EncoderLayer(c.d_model, dc(self_attn), dc(ff), c.dropout, **residual),
+                c.N,
+                dc(norm),
+            ),
             Decoder(
                 DecoderLayer(c.d_model, dc(self_attn), dc(src_attn), dc(ff), c.dropout, **residual),
                 c.N,
+                dc(norm),
             ),
             nn.Sequential(src_lut, dc(after_embedding)),
             nn.Sequential(tgt_lut, dc(after_embedding)),
@@ -200,6 +263,7 @@ def make_model(
 
     Examples
     --------
+    >>> from annotated import make_model
     >>> model = make_model(10, 10)
     >>> sum(p.numel() for p in model.parameters())    # the paper's base size, untied
     44155914

@@ -1,18 +1,12 @@
 """Multi-head attention (paper section 3.2.2).
 
-.. math::
-
-    \\mathrm{MultiHead}(Q, K, V) = \\mathrm{Concat}(\\mathrm{head}_1, \\dots,
-    \\mathrm{head}_h) W^O, \\qquad
-    \\mathrm{head}_i = \\mathrm{Attention}(Q W^Q_i, K W^K_i, V W^V_i)
-
-with :math:`W^Q_i, W^K_i \\in \\mathbb{R}^{d_{model} \\times d_k}`,
-:math:`W^V_i \\in \\mathbb{R}^{d_{model} \\times d_v}`,
-:math:`W^O \\in \\mathbb{R}^{h d_v \\times d_{model}}` and
-:math:`d_k = d_v = d_{model} / h`. The :math:`h` projections of size :math:`d_k` are stored
-as one :math:`d_{model} \\times d_{model}` matrix and split by a reshape, so all heads are
-computed by one matrix product; the total cost equals one full-width head, yet each head can
-attend to a different position for a different reason.
+Instead of one attention over :math:`d_{model}`-wide vectors, :math:`h` heads each attend
+over a :math:`d_k = d_{model} / h`-wide projection, and their outputs are concatenated and
+projected back (:class:`MultiHeadedAttention` gives the equation). The :math:`h`
+projections of size :math:`d_k` are stored as one :math:`d_{model} \\times d_{model}` matrix
+and split by a reshape, so all heads are computed by one matrix product; the total cost
+equals one full-width head, yet each head can attend to a different position for a
+different reason.
 
 Two paths compute the same thing. When a plot needs the weights
 (:func:`record_attention`), the explicit :func:`~annotated.attention` runs and the weights are
@@ -73,6 +67,8 @@ class MultiHeadedAttention(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import MultiHeadedAttention, record_attention, subsequent_mask
     >>> mha = MultiHeadedAttention(h=4, d_model=32, dropout=0.0)
     >>> x = torch.randn(2, 5, 32)                     # (batch, seq, d_model)
     >>> mha(x, x, x).shape
@@ -117,8 +113,8 @@ class MultiHeadedAttention(nn.Module):
     def forward(
         self,
         query: torch.Tensor,
-        key: torch.Tensor,
-        value: torch.Tensor,
+        key: torch.Tensor | None,
+        value: torch.Tensor | None,
         mask: torch.Tensor | None = None,
         *,
         cache: KVCache | None = None,
@@ -128,35 +124,122 @@ class MultiHeadedAttention(nn.Module):
 
         ``mask`` is bool ``(batch or 1, seq_q or 1, seq_k)``, True = may attend; it is shared by
         all heads. With a ``cache``, ``key`` and ``value`` are the new tokens only and the
-        cached ones are prepended. ``is_causal`` adds the causal mask :math:`n \\le m` for a
-        query at absolute position :math:`m` and a key at :math:`n`, so it stays right with a
-        cache; alone, it lets the fused kernel skip the masked half instead of reading a mask.
+        cached ones are prepended; with a cache and ``key = value = None``, the cached keys
+        and values are read as they are (a memory projected once, by :meth:`cache_memory`).
+        ``is_causal`` adds the causal mask :math:`n \\le m` for a query at absolute position
+        :math:`m` and a key at :math:`n`, so it stays right with a cache; alone, it lets the
+        fused kernel skip the masked half instead of reading a mask.
         Returns ``(batch, seq_q, d_model)``.
         """
         check_float("query", query, dim=3, last=self.d_model)
-        check_float("key", key, dim=3, last=self.d_model)
-        check_float("value", value, dim=3, last=self.d_model)
-        if self.positions is not None and cache is None and key.size(1) != query.size(1):
-            raise ValueError(
-                "relative positions (RoPE, ALiBi) compare positions within one sequence; "
-                f"got {query.size(1)} queries and {key.size(1)} keys (cross-attention?)"
-            )
+        if key is not None and value is not None:  # else a memory cache is read as it is
+            check_float("key", key, dim=3, last=self.d_model)
+            check_float("value", value, dim=3, last=self.d_model)
+            if self.positions is not None and cache is None and key.size(1) != query.size(1):
+                raise ValueError(
+                    "relative positions (RoPE, ALiBi) compare positions within one sequence; "
+                    f"got {query.size(1)} queries and {key.size(1)} keys (cross-attention?)"
+                )
         batch = query.size(0)
-        q = self._split_heads(self.w_q(query))  # (batch, h, seq_q, d_k)
-        k = self._split_heads(self.w_k(key))  # (batch, h, seq_new, d_k)
-        v = self._split_heads(self.w_v(value))  # (batch, h, seq_new, d_k)
-        bias = None
         start = 0 if cache is None else cache.seen
+        q = self._split_heads(self.w_q(query))  # (batch, h, seq_q, d_k)
         query_pos = torch.arange(start, start + q.size(-2), device=q.device)  # absolute, (seq_q,)
-        key_pos = torch.arange(start, start + k.size(-2), device=k.device)  # (seq_new,)
-        if self.positions is not None:
-            q, k = self.positions.rotate(q, query_pos), self.positions.rotate(k, key_pos)
-        if cache is not None:
-            k, v = cache.append(k, v)  # (batch, h, seq_k, d_k)
-            key_pos = cache.key_positions  # (seq_k,)
+        if key is None or value is None:
+            k, v, key_pos = self._read_memory(cache, key, value, is_causal)
+        else:
+            k = self._split_heads(self.w_k(key))  # (batch, h, seq_new, d_k)
+            v = self._split_heads(self.w_v(value))  # (batch, h, seq_new, d_k)
+            key_pos = torch.arange(start, start + k.size(-2), device=k.device)  # (seq_new,)
+            if self.positions is not None:
+                q, k = self.positions.rotate(q, query_pos), self.positions.rotate(k, key_pos)
+            if cache is not None:
+                k, v = cache.append(k, v)  # (batch, h, seq_k, d_k)
+                key_pos = cache.key_positions  # (seq_k,)
+        bias = None
         if self.positions is not None:
             bias = self.positions.bias(query_pos, key_pos)
             bias = None if bias is None else bias.to(q.dtype)
+        mask, fused_causal = self._mask_rules(
+            mask, batch, query_pos, key_pos, is_causal=is_causal, bias=bias
+        )
+        if self.record_attn:
+            x, p_attn = attention(q, k, v, mask, self.dropout, bias=bias)
+            self.attn = p_attn.detach()
+        else:
+            x = self._fused(q, k, v, mask, bias, is_causal=fused_causal)
+        x = x.transpose(1, 2).reshape(
+            batch, -1, self.d_model
+        )  # concat heads: (batch, seq_q, d_model)
+        return self.w_o(x)
+
+    def cache_memory(self, memory: torch.Tensor) -> KVCache:
+        """A :class:`~annotated.KVCache` holding the keys and values of ``memory``, projected once.
+
+        Cross-attention reads the same encoder output :math:`m` ``(batch, src_len, d_model)``
+        at every decoding step, so :math:`m W^K` and :math:`m W^V` are computed here once and
+        then read by ``forward(query, None, None, mask, cache=...)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from annotated import MultiHeadedAttention
+        >>> mha = MultiHeadedAttention(h=2, d_model=8, dropout=0.0)
+        >>> memory, y = torch.randn(1, 5, 8), torch.randn(1, 1, 8)   # (batch, seq, d_model)
+        >>> cache = mha.cache_memory(memory)
+        >>> cache.keys.shape                                          # (batch, h, src_len, d_k)
+        torch.Size([1, 2, 5, 4])
+        >>> torch.allclose(mha(y, None, None, cache=cache), mha(y, memory, memory), atol=1e-6)
+        True
+        """
+        check_float("memory", memory, dim=3, last=self.d_model)
+        if self.positions is not None:
+            raise ValueError(
+                "a memory cache is for cross-attention, which takes no position scheme"
+            )
+        cache = KVCache()
+        cache.append(
+            self._split_heads(self.w_k(memory)), self._split_heads(self.w_v(memory))
+        )  # (batch, h, src_len, d_k) each
+        return cache
+
+    def _read_memory(
+        self,
+        cache: KVCache | None,
+        key: torch.Tensor | None,
+        value: torch.Tensor | None,
+        is_causal: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The keys, values ``(batch, h, seq_k, d_k)`` and key positions of a memory cache."""
+        if key is not None or value is not None or cache is None or cache.keys is None:
+            raise ValueError(
+                "key and value may be None only together, with a filled cache to read "
+                "(see cache_memory)"
+            )
+        if self.positions is not None or is_causal:
+            raise ValueError("a memory cache is read without positions or a causal mask")
+        assert cache.values is not None
+        return cache.keys, cache.values, cache.key_positions
+
+    def _mask_rules(
+        self,
+        mask: torch.Tensor | None,
+        batch: int,
+        query_pos: torch.Tensor,
+        key_pos: torch.Tensor,
+        *,
+        is_causal: bool,
+        bias: torch.Tensor | None,
+    ) -> tuple[torch.Tensor | None, bool]:
+        """The mask every head applies, ``(batch, 1, seq_q, seq_k)`` or None, and whether the
+        fused kernel's own ``is_causal`` flag stands in for the causal part of it.
+
+        The rules: the caller's mask is shared by all heads; one query is the newest token
+        and sees every key, so it needs no causal mask; the fused kernel's causal flag aligns
+        the square's top-left corners, so it is used only when there are as many keys as
+        queries, no other mask or bias, and no weights to record; otherwise the causal mask
+        :math:`n \\le m` is built from the absolute positions and joined to the caller's.
+        """
+        seq_q, seq_k = query_pos.numel(), key_pos.numel()
         if mask is not None:
             if mask.dim() != 3:
                 raise ValueError(
@@ -164,24 +247,13 @@ class MultiHeadedAttention(nn.Module):
                     f"got shape {tuple(mask.shape)}"
                 )
             mask = mask.unsqueeze(1)  # the same mask for every head: (batch, 1, seq_q, seq_k)
-            check_mask("mask", mask, (batch, self.h, q.size(-2), k.size(-2)))
-        # in self-attention one query is the newest token: it may see every key, mask or not
-        is_causal = is_causal and q.size(-2) > 1
-        # the fused kernel's is_causal aligns the square's corners, so only keys == queries
-        square_causal = is_causal and mask is None and bias is None and k.size(-2) == q.size(-2)
-        if is_causal and (self.record_attn or not square_causal):
-            causal = key_pos <= query_pos[:, None]  # (seq_q, seq_k), True = may attend
-            mask = causal if mask is None else mask & causal
-            square_causal = False
-        if self.record_attn:
-            x, p_attn = attention(q, k, v, mask, self.dropout, bias=bias)
-            self.attn = p_attn.detach()
-        else:
-            x = self._fused(q, k, v, mask, bias, is_causal=square_causal)
-        x = x.transpose(1, 2).reshape(
-            batch, -1, self.d_model
-        )  # concat heads: (batch, seq_q, d_model)
-        return self.w_o(x)
+            check_mask("mask", mask, (batch, self.h, seq_q, seq_k))
+        if not is_causal or seq_q == 1:
+            return mask, False
+        if mask is None and bias is None and seq_k == seq_q and not self.record_attn:
+            return None, True
+        causal = key_pos <= query_pos[:, None]  # (seq_q, seq_k), True = may attend
+        return (causal if mask is None else mask & causal), False
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, seq, d_model)`` -> ``(batch, h, seq, d_k)``."""
@@ -221,6 +293,8 @@ def record_attention(model: nn.Module) -> Iterator[nn.Module]:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import MultiHeadedAttention, record_attention
     >>> mha = MultiHeadedAttention(h=2, d_model=8)
     >>> with record_attention(mha):
     ...     _ = mha(torch.randn(1, 3, 8), torch.randn(1, 4, 8), torch.randn(1, 4, 8))

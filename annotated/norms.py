@@ -1,25 +1,16 @@
 """Normalisation layers: LayerNorm (paper section 3.1) and RMSNorm.
 
 LayerNorm (Ba et al. 2016) normalises each position's feature vector to zero mean and unit
-variance, then applies a learned gain :math:`\\gamma` and bias :math:`\\beta`:
-
-.. math::
-
-    \\mathrm{LayerNorm}(x) = \\gamma \\odot \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta,
-    \\qquad \\mu = \\frac{1}{d}\\sum_i x_i, \\quad \\sigma^2 = \\frac{1}{d}\\sum_i (x_i - \\mu)^2
-
-The original Annotated Transformer used ``x.std()`` -- the *unbiased* estimate, dividing by
-:math:`d-1` -- and added :math:`\\epsilon` outside the root. Both differ from the paper's
-reference and from ``torch.nn.LayerNorm``; here the variance is biased and :math:`\\epsilon`
-sits inside the root, so the layer equals ``nn.LayerNorm`` exactly.
+variance, then applies a learned gain :math:`\\gamma` and bias :math:`\\beta`
+(:class:`LayerNorm` gives the equation). The original Annotated Transformer used
+``x.std()`` -- the *unbiased* estimate, dividing by :math:`d-1` -- and added
+:math:`\\epsilon` outside the root. Both differ from the paper's reference and from
+``torch.nn.LayerNorm``; here the variance is biased and :math:`\\epsilon` sits inside the
+root, so the layer equals ``nn.LayerNorm`` exactly.
 
 RMSNorm (Zhang & Sennrich 2019) drops the centring and the bias, keeping only the rescaling,
-which they found does the work; it is cheaper and is what LLaMA-style models use:
-
-.. math::
-
-    \\mathrm{RMSNorm}(x) = \\gamma \\odot \\frac{x}{\\mathrm{rms}(x)}, \\qquad
-    \\mathrm{rms}(x) = \\sqrt{\\frac{1}{d}\\sum_i x_i^2 + \\epsilon}
+which they found does the work; it is cheaper and is what LLaMA-style models use
+(:class:`RMSNorm`).
 """
 
 from __future__ import annotations
@@ -59,6 +50,8 @@ class LayerNorm(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import LayerNorm
     >>> norm = LayerNorm(4)
     >>> y = norm(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))    # (batch, d)
     >>> y.mean().abs() < 1e-6, ((y ** 2).mean() - 1).abs() < 1e-4
@@ -98,6 +91,8 @@ class RMSNorm(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import RMSNorm
     >>> norm = RMSNorm(4)
     >>> x = torch.tensor([[3.0, -3.0, 3.0, -3.0]])        # rms(x) = 3
     >>> norm(x)
@@ -121,6 +116,7 @@ def make_norm(kind: str, features: int, eps: float = 1e-5, *, bias: bool = True)
 
     Examples
     --------
+    >>> from annotated.norms import make_norm
     >>> make_norm("rms", 8)
     RMSNorm()
     >>> make_norm("none", 8)

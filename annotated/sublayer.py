@@ -1,13 +1,9 @@
 """The residual connection around each sublayer, and where its normalisation sits.
 
 Every attention and feed-forward sublayer is wrapped in a residual connection with a
-normalisation. Three placements are in use:
-
-.. math::
-
-    \\text{post (the paper, 3.1):}\\quad & \\mathrm{Norm}(x + \\mathrm{Dropout}(\\mathrm{Sublayer}(x))) \\\\
-    \\text{pre:}\\quad & x + \\mathrm{Dropout}(\\mathrm{Sublayer}(\\mathrm{Norm}(x))) \\\\
-    \\text{sandwich:}\\quad & x + \\mathrm{Dropout}(\\mathrm{Norm}_2(\\mathrm{Sublayer}(\\mathrm{Norm}_1(x))))
+normalisation. Three placements are in use: after the addition (*post*, the paper's section
+3.1), on the sublayer's input (*pre*), or on both its input and its output (*sandwich*);
+:class:`SublayerConnection` gives the three formulas.
 
 The paper writes post-norm. The original Annotated Transformer's *prose* says so too, but its
 ``SublayerConnection`` *code* is pre-norm, with one extra norm at the end of the encoder and
@@ -18,7 +14,9 @@ and in GPT-2 onwards. Sandwich-norm (CogView, Ding et al. 2021) also normalises 
 output before it joins the residual stream, bounding how much one layer can add.
 
 Pre and sandwich layouts leave the stream unnormalised, so a stack of them ends in a final
-norm (:meth:`SublayerConnection.final_norm`); post-norm outputs are normalised already.
+norm, which :func:`final_norm` builds from the same settings; post-norm outputs are
+normalised already. The builders (:func:`~annotated.make_model`, :class:`~annotated.GPT`)
+pass it to the stack, so a stack holds exactly the norm its layout needs.
 """
 
 from __future__ import annotations
@@ -61,6 +59,8 @@ class SublayerConnection(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import SublayerConnection
     >>> res = SublayerConnection(8, dropout=0.0, layout="pre")
     >>> x = torch.randn(2, 3, 8)                      # (batch, seq, d_model)
     >>> torch.equal(res(x, lambda y: torch.zeros_like(y)), x)   # a silent sublayer: identity
@@ -84,7 +84,6 @@ class SublayerConnection(nn.Module):
         check_choice("layout", layout)
         self.layout = layout
         self.size = size
-        self.norm_kind, self.eps, self.bias = norm, eps, bias
         self.norm = make_norm(norm, size, eps, bias=bias)
         self.output_norm = make_norm(norm, size, eps, bias=bias) if layout == "sandwich" else None
         self.dropout = nn.Dropout(dropout)
@@ -100,16 +99,38 @@ class SublayerConnection(nn.Module):
             out = self.output_norm(out)
         return x + self.dropout(out)
 
-    def final_norm(self) -> nn.Module:
-        """The norm that should end a stack of these layers (identity for post-norm).
 
-        Examples
-        --------
-        >>> SublayerConnection(8, 0.0, layout="post").final_norm()
-        Identity()
-        >>> SublayerConnection(8, 0.0, layout="pre").final_norm()
-        LayerNorm()
-        """
-        if self.layout == "post":
-            return nn.Identity()
-        return make_norm(self.norm_kind, self.size, self.eps, bias=self.bias)
+def final_norm(
+    layout: str, norm: str, d_model: int, eps: float = 1e-5, *, bias: bool = True
+) -> nn.Module:
+    """The norm that ends a stack of :class:`SublayerConnection` layers with these settings.
+
+    The identity for post-norm layers, which end with their own norm; otherwise a norm of
+    the chosen kind for the last layer's output ``(batch, seq, d_model)``, because pre and
+    sandwich layers add to a residual stream that no layer normalises.
+
+    Parameters
+    ----------
+    layout : {"post", "pre", "sandwich"}
+        The layers' residual layout.
+    norm : {"layer", "rms", "none"}
+        Which normalisation.
+    d_model : int
+        :math:`d_{model}`.
+    eps : float
+        The norm's :math:`\\epsilon`.
+    bias : bool
+        Whether a LayerNorm learns its bias.
+
+    Examples
+    --------
+    >>> from annotated import final_norm
+    >>> final_norm("post", "layer", 8)
+    Identity()
+    >>> final_norm("pre", "rms", 8)
+    RMSNorm()
+    """
+    check_choice("layout", layout)
+    if layout == "post":
+        return nn.Identity()
+    return make_norm(norm, d_model, eps, bias=bias)

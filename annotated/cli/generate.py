@@ -2,8 +2,11 @@
 
 The prompt is printed, then every new character the moment it is sampled. ``shakespeare``
 (when no such path exists) names the shipped model. Sampling is seeded, so the same command
-prints the same text; ``--no-cache`` re-runs the whole window at every step instead of
-keeping keys and values (same text, slower: a check of the cache).
+prints the same text. Past the model's context the text is generated with the shifted
+context (:func:`~annotated.generate_stream` with ``context="shift"``), as the Lab and the
+demo do, so the three write the same text for the same seed. ``--no-cache`` re-runs the
+whole context at every step instead of keeping keys and values (same text, slower: a check
+of the cache).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from annotated.cli.argtypes import (
     positive_int,
 )
 from annotated.decoding.generate import generate_stream
-from annotated.tasks.language_model.loading import load_language_model
+from annotated.tasks import load_language_model
 from annotated.training.device import pick_device
 
 MAX_NEW_TOKENS = 100_000  # beyond this a request is a typo, not a wish
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     out.flush()
     stream = generate_stream(
         model, prompt, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
-        top_p=args.top_p, generator=generator, use_cache=not args.no_cache,
+        top_p=args.top_p, generator=generator, use_cache=not args.no_cache, context="shift",
     )  # fmt: skip
     for token in stream:  # (batch,) = (1,)
         out.write(tokenizer.decode(token))

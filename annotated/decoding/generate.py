@@ -22,11 +22,21 @@ from the window's start. RoPE, ALiBi and no positions make a rolled cache *valid
 sliding-window attention, but not equal to conditioning on the last :math:`T` tokens; with
 sinusoidal or learned positions every token's position shifts too. ``tests/generation``
 holds the two paths equal at every length and shows the rolled cache differing.
+
+**Shifting the context** (``context="shift"``). Re-encoding :math:`T` tokens at every step
+is about three times slower than a cached step. The shift rule instead lets the context
+grow with the cache until it would exceed :math:`T`, then keeps its last :math:`T/2`
+tokens, reads them in one pass into a fresh cache, and grows again
+(:func:`context_start`): every token is still drawn from the model's exact distribution
+given the tokens it reads, between :math:`T/2` and :math:`T` of them. The command line, the
+Lab and the demo's Shakespeare tab all generate this way; the default, ``"slide"``, is the
+exact last-:math:`T` rule above.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 import torch
 
@@ -35,6 +45,42 @@ from annotated.decoding.inference import inference
 from annotated.decoding.sampling import sample_next
 from annotated.gpt import GPT
 from annotated.kv_cache import KVCache
+
+Context = Literal["slide", "shift"]
+CONTEXTS = ("slide", "shift")
+
+
+def shift_start(start: int, length: int, max_len: int) -> int:
+    """Where the context starts once there are ``length`` tokens, if it started at ``start``:
+    still ``start``, or at the last ``max_len // 2`` tokens if it would exceed ``max_len``.
+
+    Examples
+    --------
+    >>> from annotated.decoding.generate import shift_start
+    >>> shift_start(0, 4, max_len=4), shift_start(0, 5, max_len=4)
+    (0, 3)
+    """
+    return length - max(1, max_len // 2) if length - start > max_len else start
+
+
+def context_start(prompt_length: int, length: int, max_len: int) -> int:
+    """Where the shifted context starts when the model draws token ``length`` (0-based),
+    generation having begun after ``prompt_length`` tokens.
+
+    :func:`shift_start` applied at every step from the prompt on, as
+    :func:`generate_stream` does with ``context="shift"``; with ``"slide"`` the context
+    starts at ``max(0, length - max_len)``.
+
+    Examples
+    --------
+    >>> from annotated.decoding.generate import context_start
+    >>> [context_start(3, n, max_len=4) for n in range(3, 10)]   # shifts at 5 and 8
+    [0, 0, 3, 3, 3, 6, 6]
+    """
+    start = 0
+    for n in range(prompt_length, length + 1):
+        start = shift_start(start, n, max_len)
+    return start
 
 
 def next_token_logits(
@@ -93,6 +139,7 @@ def generate_stream(
     top_p: float | None = None,
     generator: torch.Generator | None = None,
     use_cache: bool = True,
+    context: Context = "slide",
 ) -> Iterator[torch.Tensor]:
     """Yield the new tokens one step at a time, for streaming text to a reader.
 
@@ -108,6 +155,10 @@ def generate_stream(
         As in :func:`~annotated.sample_next`; ``temperature=0`` is greedy.
     use_cache : bool
         Keep keys and values between steps (the default); ``False`` re-runs the window.
+    context : {"slide", "shift"}
+        Past ``max_len`` tokens: read the last ``max_len`` at every step (``"slide"``), or
+        keep the last ``max_len // 2`` once the context would exceed ``max_len``
+        (``"shift"``, see :func:`context_start`).
 
     Yields
     ------
@@ -126,10 +177,14 @@ def generate_stream(
         raise ValueError("prompt must hold at least one token per row")
     if max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be >= 0, got {max_new_tokens}")
+    if context not in CONTEXTS:
+        raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, got {context!r}")
     cache = model.make_cache() if use_cache else None
-    tokens = prompt
+    tokens, start, block = prompt, 0, model.config.max_len
     for _ in range(max_new_tokens):
-        logits = next_token_logits(model, tokens, cache)  # (batch, vocab_size)
+        if context == "shift" and (moved := shift_start(start, tokens.size(1), block)) != start:
+            start, cache = moved, model.make_cache() if use_cache else None  # a new context
+        logits = next_token_logits(model, tokens[:, start:], cache)  # (batch, vocab_size)
         token = sample_next(
             logits, temperature=temperature, top_k=top_k, top_p=top_p, generator=generator
         )
@@ -147,6 +202,7 @@ def generate(
     top_p: float | None = None,
     generator: torch.Generator | None = None,
     use_cache: bool = True,
+    context: Context = "slide",
 ) -> torch.Tensor:
     """The prompt followed by ``max_new_tokens`` generated tokens.
 
@@ -162,7 +218,7 @@ def generate(
         Integer ``(batch, seq)``, the same length for every row.
     max_new_tokens : int
         :math:`n`, how many tokens to add.
-    temperature, top_k, top_p, generator, use_cache
+    temperature, top_k, top_p, generator, use_cache, context
         As in :func:`generate_stream`.
 
     Returns
@@ -191,5 +247,6 @@ def generate(
         top_p=top_p,
         generator=generator,
         use_cache=use_cache,
+        context=context,
     )
     return torch.cat([prompt, *(token[:, None] for token in new)], dim=1)

@@ -21,6 +21,8 @@ def inference(model: nn.Module) -> Iterator[nn.Module]:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated.decoding.inference import inference
     >>> model = torch.nn.Dropout(0.5).train()
     >>> with inference(model):
     ...     model.training, torch.is_grad_enabled()

@@ -13,39 +13,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 import gradio as gr
 import torch
 
-from annotated import GPT, EncoderDecoder, MultiHeadedAttention, Task, get_task
+from annotated.tasks import LanguageModel, TaskModel, get_task
 
 TASK_NAMES = ("copy", "sort", "add")
 LANGUAGE_MODEL = "shakespeare"
-
-
-class Tokenizer(Protocol):
-    """What the demo needs of a character tokenizer."""
-
-    chars: list[str]
-
-    def encode(self, text: str) -> list[int]: ...
-
-    def decode(self, tokens: Any) -> str: ...
-
-
-class TaskModel(NamedTuple):
-    """A trained encoder-decoder (eval mode) and its task."""
-
-    model: EncoderDecoder
-    task: Task
-
-
-class LanguageModel(NamedTuple):
-    """A trained GPT (eval mode) and its character tokenizer."""
-
-    model: GPT
-    tokenizer: Tokenizer
 
 
 Loader = Callable[[str], Any]
@@ -65,18 +41,22 @@ class Models:
     ----------
     loader : callable, optional
         ``loader(name)`` for ``name`` in ``copy``, ``sort``, ``add``, ``shakespeare``; the
-        default loads the shipped models. It may return a :class:`TaskModel` or
-        :class:`LanguageModel`, or any object with the same attributes.
+        default loads the shipped models. It may return a
+        :class:`~annotated.tasks.TaskModel` or :class:`~annotated.tasks.LanguageModel` (or
+        anything with their ``model`` and ``card`` and its ``task`` or ``tokenizer``, such
+        as a :class:`~annotated.pretrained.Pretrained`).
     threads : int or None
         PyTorch threads to use from the first load on; ``None`` leaves the setting alone.
 
     Examples
     --------
+    >>> from annotated import EncoderDecoder, get_task
+    >>> from annotated.tasks import TaskModel
     >>> calls = []
     >>> def loader(name):
     ...     calls.append(name)
     ...     task = get_task(name)
-    ...     return TaskModel(EncoderDecoder.from_config(task.config()), task)
+    ...     return TaskModel(EncoderDecoder.from_config(task.config()), task, card={})
     >>> models = Models(loader, threads=None)
     >>> models.task("copy").task.name, models.task("copy").task.name, calls
     ('copy', 'copy', ['copy'])
@@ -94,12 +74,12 @@ class Models:
             raise ValueError(f"unknown task {name!r}; choose one of {', '.join(TASK_NAMES)}")
         loaded = self._get(name)
         task = getattr(loaded, "task", None) or get_task(name)
-        return TaskModel(loaded.model.eval(), task)
+        return TaskModel(loaded.model.eval(), task, loaded.card)
 
     def language(self) -> LanguageModel:
         """The Shakespeare language model and its tokenizer."""
         loaded = self._get(LANGUAGE_MODEL)
-        return LanguageModel(loaded.model.eval(), loaded.tokenizer)
+        return LanguageModel(loaded.model.eval(), loaded.tokenizer, loaded.card)
 
     def _get(self, name: str) -> Any:
         if name not in self._cache:
@@ -112,13 +92,6 @@ class Models:
                     except (ImportError, OSError, ValueError) as error:  # a CheckpointError too
                         raise gr.Error(f"The {name} model could not be loaded: {error}.") from None
         return self._cache[name]
-
-
-def recorded(attn: MultiHeadedAttention) -> torch.Tensor:
-    """The weights ``attn`` kept under :func:`annotated.record_attention`: ``(batch, h, q, k)``."""
-    if attn.attn is None:
-        raise RuntimeError("no attention weights were recorded")
-    return attn.attn
 
 
 def model_sizes(name: str) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""The demo's figures: attention maps and next-character probabilities, drawn with matplotlib.
+"""The demo's figures: the last character's attention and next-character probabilities.
 
 Every figure is a :class:`matplotlib.figure.Figure` drawn on its own Agg canvas, never
 through ``pyplot``: ``pyplot`` keeps global state, and the server draws for several users
@@ -14,60 +14,44 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
-import numpy as np
+import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from annotated import AttentionMap
+from annotated.lab.plots import draw_heatmap, show_token
 
 KEEP_SECONDS = 3600  # written figures older than this are deleted on the next write
 
 
-class Heatmap(NamedTuple):
-    """One attention map: ``weights[i, j]`` is how much query ``rows[i]`` attends to ``cols[j]``."""
+def last_query_figure(maps: Sequence[AttentionMap], shown: int, title: str) -> Figure:
+    """The last query's weights in every map and head, one row each, on its last ``shown`` keys.
 
-    title: str
-    weights: np.ndarray  # (seq_q, seq_k)
-    rows: Sequence[str]
-    cols: Sequence[str]
-    xlabel: str
-    ylabel: str
-
-
-def show_token(token: str) -> str:
-    """A token as a readable tick label: whitespace made visible.
+    The rows are not rescaled: a row sums to less than 1 when the query also attends to keys
+    further back than the ``shown`` drawn.
 
     Examples
     --------
-    >>> [show_token(t) for t in ["a", " ", "\\n", "<s>"]]
-    ['a', '␣', '⏎', '<s>']
+    >>> import torch
+    >>> from annotated import AttentionMap
+    >>> from annotated.demo.plots import last_query_figure
+    >>> m = AttentionMap("gpt", "self", 1, torch.full((2, 3, 3), 1 / 3), list("abc"), list("abc"))
+    >>> len(last_query_figure([m, m._replace(layer=2)], 2, "last").axes)  # and a colour bar
+    2
     """
-    return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(token, token)
-
-
-def heatmaps_figure(maps: Sequence[Heatmap], suptitle: str = "", cell: float = 0.38) -> Figure:
-    """Draw the maps side by side, each with its tokens on the axes and a shared colour scale.
-
-    The colour scale is fixed to :math:`[0, 1]` (attention weights are probabilities), so two
-    panels can be compared by eye. ``cell`` is the size of one weight in inches.
-    """
-    widths = [max(2.0, cell * len(m.cols) + 1.2) for m in maps]
-    height = max(2.6, cell * max(len(m.rows) for m in maps) + 1.8)
-    fig = Figure(figsize=(sum(widths) + 1.0, height), layout="constrained")
+    rows = torch.cat([m.weights[:, -1, -shown:] for m in maps])  # (layers * h, shown)
+    labels = [f"L{m.layer} H{i}" for m in maps for i in range(1, m.weights.size(0) + 1)]
+    cell = 0.17  # inches a weight
+    width, height = max(2.0, cell * rows.size(1) + 1.2), max(2.6, cell * rows.size(0) + 1.8)
+    fig = Figure(figsize=(width + 1.0, height), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, len(maps), width_ratios=widths, squeeze=False)[0]
-    image = None
-    for ax, m in zip(axes, maps, strict=True):
-        image = ax.imshow(m.weights, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
-        ax.set_xticks(range(len(m.cols)), [show_token(c) for c in m.cols], rotation=90)
-        ax.set_yticks(range(len(m.rows)), [show_token(r) for r in m.rows])
-        ax.set_title(m.title, fontsize=10)
-        ax.set_xlabel(m.xlabel)
-        ax.set_ylabel(m.ylabel)
-    if image is not None:
-        fig.colorbar(image, ax=list(axes), shrink=0.8, label="attention weight")
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
+    ax = fig.subplots()
+    keys = maps[0].keys[-shown:]
+    image = draw_heatmap(
+        ax, rows.numpy(), labels, keys, title, ("key (earlier characters)", "layer, head")
+    )
+    fig.colorbar(image, ax=ax, shrink=0.8, label="attention weight")
     return fig
 
 

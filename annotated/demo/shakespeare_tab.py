@@ -13,13 +13,11 @@ it ends, the tab draws the distribution the sampler drew from at a chosen step, 
 attention of the last generated character to the characters before it, every layer and head.
 
 **Past the context window.** The model reads at most :math:`T` characters (``max_len``).
-:func:`annotated.generate` conditions every step on exactly the last :math:`T`, which means
-re-reading all :math:`T` at every step once the text is longer: three times slower than a
-cached step here. The tab instead *shifts the context*: when it would exceed :math:`T`, it
-keeps the last :math:`T/2` characters, reads them in one pass, and extends that with the
-KV cache for the next :math:`T/2` steps (:func:`context_start`). Every character is still
-drawn from the model's exact distribution given the characters it reads -- between
-:math:`T/2` and :math:`T` of them -- and the inspected distributions use the same contexts.
+The tab generates as the command line and the Lab do, *shifting the context*
+(:func:`annotated.generate_stream` with ``context="shift"``): when the context would exceed
+:math:`T`, it keeps the last :math:`T/2` characters, reads them in one pass, and extends that
+with the KV cache. The inspected distributions use the same contexts
+(:func:`~annotated.decoding.generate.context_start`).
 
 API endpoints: ``/shakespeare`` (prompt first; temperature, top-k, top-p, length and seed
 defaulted; streams) and ``/shakespeare_inspect`` (the two figures).
@@ -29,23 +27,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import gradio as gr
 import numpy as np
 import torch
 
 from annotated import (
-    GPTBlock,
+    attention_maps,
+    generate_stream,
     next_token_logits,
-    record_attention,
-    sample_next,
     top_k_filter,
     top_p_filter,
 )
+from annotated.decoding.generate import context_start
 from annotated.demo.checks import number, refused, whole
-from annotated.demo.models import LanguageModel, Models, recorded
-from annotated.demo.plots import Heatmap, heatmaps_figure, probabilities_figure, save_png
+from annotated.demo.models import Models
+from annotated.demo.plots import last_query_figure, probabilities_figure, save_png
+from annotated.tasks import LanguageModel
 
 MAX_PROMPT_CHARS = 500
 MAX_LENGTH = 1000  # characters per request: a few seconds of one CPU core
@@ -75,34 +74,6 @@ def check_sampling(temperature: Any, top_k: Any, top_p: Any) -> Sampling:
     if p == 0.0:
         raise refused("The top-p must be above 0 (1 keeps every character).")
     return Sampling(t, k or None, p if p < 1.0 else None)
-
-
-def shifted(start: int, length: int, block: int) -> int:
-    """The context's start once there are ``length`` tokens: ``start``, or the last
-    ``block // 2`` tokens' if the context from ``start`` would exceed ``block``.
-
-    Examples
-    --------
-    >>> shifted(0, 4, block=4), shifted(0, 5, block=4)
-    (0, 3)
-    """
-    return length - max(1, block // 2) if length - start > block else start
-
-
-def context_start(prompt_length: int, length: int, block: int) -> int:
-    """Where the model's context starts once there are ``length`` tokens (context shifting).
-
-    Generation began after ``prompt_length`` tokens; :func:`shifted` applies at every step.
-
-    Examples
-    --------
-    >>> [context_start(3, n, block=4) for n in range(3, 10)]   # shifts at 5 and 8
-    [0, 0, 3, 3, 3, 6, 6]
-    """
-    start = 0
-    for n in range(prompt_length, length + 1):
-        start = shifted(start, n, block)
-    return start
 
 
 class ShakespeareDemo:
@@ -166,17 +137,13 @@ class ShakespeareDemo:
         n = whole(length, "length", 1, MAX_LENGTH)
         generator = torch.Generator().manual_seed(whole(seed, "seed", 0, MAX_SEED))
         lm, tokens = self.encode_prompt(prompt)
-        block = lm.model.config.max_len
-        start, cache = 0, lm.model.make_cache()
+        stream = generate_stream(
+            lm.model, torch.tensor([tokens]), n, **sampling._asdict(), generator=generator,
+            context="shift",
+        )  # fmt: skip
         text, last = prompt, time.monotonic()
-        for i in range(n):
-            if (moved := shifted(start, len(tokens), block)) != start:  # a new context
-                start, cache = moved, lm.model.make_cache()
-            context = torch.tensor([tokens[start:]])  # (1, seq); the cache holds all but new
-            logits = next_token_logits(lm.model, context, cache)  # (1, vocab)
-            token = int(sample_next(logits, **sampling._asdict(), generator=generator)[0])
-            tokens.append(token)
-            text += lm.tokenizer.decode([token])
+        for i, token in enumerate(stream):  # (batch,) = (1,)
+            text += lm.tokenizer.decode(token)
             if time.monotonic() - last >= STREAM_EVERY_S or i == n - 1:
                 last = time.monotonic()
                 yield text
@@ -256,31 +223,13 @@ class ShakespeareDemo:
 
     @staticmethod
     def _attention_png(lm: LanguageModel, window: list[int]) -> str:
-        model = lm.model
-        with torch.no_grad(), record_attention(model):
-            model(torch.tensor([window]))
-        blocks = [cast(GPTBlock, b) for b in model.blocks]
-        rows = torch.cat([recorded(b.self_attn)[0, :, -1] for b in blocks])  # (N * h, window)
+        maps = attention_maps(lm.model, torch.tensor([window]), lm.tokenizer.chars)
         shown = min(len(window), SHOWN_KEYS)  # the nearest keys; the weights are not rescaled
-        heads = range(1, model.config.h + 1)
-        labels = [
-            f"L{layer} H{head}" for layer in range(1, len(model.blocks) + 1) for head in heads
-        ]
-        chars = [lm.tokenizer.chars[i] for i in window[-shown:]]
-        last = chars[-1].replace("\n", "⏎").replace(" ", "␣")
+        last = lm.tokenizer.chars[window[-1]].replace("\n", "⏎").replace(" ", "␣")
         title = f"attention of the last character, {last!r}, to the last {shown} (itself included)"
         if shown < len(window):
             title += f" of the {len(window)} it sees"
-        heatmap = Heatmap(
-            title,
-            rows[:, -shown:].numpy(),
-            labels,
-            chars,
-            "key (earlier characters)",
-            "layer, head",
-        )
-        fig = heatmaps_figure([heatmap], cell=0.17)
-        return str(save_png(fig, "shakespeare-attention"))
+        return str(save_png(last_query_figure(maps, shown, title), "shakespeare-attention"))
 
 
 def build(models: Models) -> None:

@@ -2,9 +2,8 @@
 
 One module serves the three tasks, which differ only in their model, grammar and examples.
 The answer is decoded greedily or by beam search; the attention maps come from one more
-forward pass over the source and the model's own answer with
-:func:`annotated.record_attention` on, so each map shows the weights that produced that
-answer:
+forward pass over the source and the model's own answer (:func:`annotated.attention_maps`),
+so each map shows the weights that produced that answer:
 
 * encoder self-attention: source token :math:`i` reads source token :math:`j`;
 * decoder self-attention: answer position :math:`i` reads the answer so far;
@@ -24,24 +23,24 @@ have defaults.
 
 from __future__ import annotations
 
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import gradio as gr
 import torch
 
 from annotated import (
-    DecoderLayer,
-    EncoderLayer,
+    AttentionMap,
+    attention_maps,
     beam_search,
     get_task,
     greedy_decode,
     padding_mask,
-    record_attention,
-    target_mask,
 )
 from annotated.demo.checks import invalid_input, refused, whole
-from annotated.demo.models import Models, TaskModel, model_sizes, recorded
-from annotated.demo.plots import Heatmap, heatmaps_figure, save_png
+from annotated.demo.models import Models, model_sizes
+from annotated.demo.plots import save_png
+from annotated.lab.plots import attention_figure
+from annotated.tasks import TaskModel
 
 MAX_INPUT_CHARS = 60  # far above any valid input (19 characters); longer text is refused unread
 MAX_BEAM = 8
@@ -156,49 +155,46 @@ class TaskDemo:
         loaded, source, ids = self.decode(text, beam)
         model, task = loaded.model, loaded.task
         v = task.vocab
-        layer_i = whole(layer, "layer", 1, len(model.encoder.layers)) - 1
-        heads = cast(EncoderLayer, model.encoder.layers[0]).self_attn.h
-        head_i = whole(head, "head", 1, heads) - 1
-        weights = self.weights(loaded, source, ids)
-        enc = weights.encoder[layer_i][head_i]  # (src_len, src_len)
-        dec = weights.decoder[layer_i][head_i]  # (tgt_len, tgt_len)
-        cross = weights.cross[layer_i][head_i]  # (tgt_len, src_len)
-        dec_in = ids[:-1] if ids[-1] == v.end else ids  # what the decoder reads
-        src_tokens = [*source, "</s>"]
-        readers = [v.tokens[i] for i in dec_in]
-        written = [v.tokens[i] for i in ids[1:]] + ["…"] * (len(dec_in) - len(ids) + 1)
-        rows = [f"{r}→{w}" for r, w in zip(readers, written, strict=True)]
-        maps = [
-            Heatmap("encoder self-attention", enc.numpy(), src_tokens, src_tokens, "key (source)", "query (source)"),
-            Heatmap("decoder self-attention", dec.numpy(), rows, readers, "key (decoder input)", "decoder input → output"),
-            Heatmap("cross-attention", cross.numpy(), rows, src_tokens, "key (source)", "decoder input → output"),
-        ]  # fmt: skip
+        every = self.maps(loaded, source, ids)
+        layer_i = whole(layer, "layer", 1, len(model.encoder.layers))
+        head_i = whole(head, "head", 1, every[0].weights.size(0))
+        written = [v.tokens[i] for i in ids[1:]]  # what each decoder position wrote
+
+        def shown(m: AttentionMap) -> AttentionMap:
+            if m.stack != "decoder":
+                return m
+            wrote = written + ["…"] * (len(m.queries) - len(written))  # not ended: unknown
+            return m._replace(queries=[f"{r}→{w}" for r, w in zip(m.queries, wrote, strict=True)])
+
+        maps = [shown(m) for m in every if m.layer == layer_i]
         answer = task.render(v.decode(ids))
-        title = f"{self.name}: {task.render(source)} → {answer}   (layer {layer_i + 1}, head {head_i + 1})"
-        path = str(save_png(heatmaps_figure(maps, title), f"{self.name}-attention"))
+        title = f"{self.name}: {task.render(source)} → {answer}   (layer {layer_i}, head {head_i})"
+        path = str(save_png(attention_figure(maps, head_i, title), f"{self.name}-attention"))
         return path, path
 
     @staticmethod
-    def weights(loaded: TaskModel, source: list[str], ids: list[int]) -> Weights:
-        """The attention weights that produced the answer ``ids`` to ``source``.
+    def maps(loaded: TaskModel, source: list[str], ids: list[int]) -> list[AttentionMap]:
+        """The attention maps that produced the answer ``ids`` to ``source``.
 
-        One forward pass over the source and the answer (without its ``</s>``, which the
-        decoder never reads) with :func:`annotated.record_attention` on.
+        One forward pass over the source and the answer without its ``</s>``, which the
+        decoder never reads (:func:`annotated.attention_maps`).
         """
-        model, task = loaded.model, loaded.task
+        task = loaded.task
         v = task.vocab
+        read = ids[:-1] if ids[-1] == v.end else ids
         src = task.source_tensor([source])  # (1, src_len)
-        dec_in = ids[:-1] if ids[-1] == v.end else ids
-        tgt = torch.tensor([dec_in])  # (1, tgt_len)
-        with torch.no_grad(), record_attention(model):
-            model(src, tgt, padding_mask(src, v.pad), target_mask(tgt, v.pad))
-        encoder = [cast(EncoderLayer, m) for m in model.encoder.layers]
-        decoder = [cast(DecoderLayer, m) for m in model.decoder.layers]
-        return Weights(
-            [recorded(layer.self_attn)[0] for layer in encoder],
-            [recorded(layer.self_attn)[0] for layer in decoder],
-            [recorded(layer.src_attn)[0] for layer in decoder],
-        )
+        return attention_maps(loaded.model, src, v.tokens, torch.tensor([read]), pad=v.pad)
+
+    @classmethod
+    def weights(cls, loaded: TaskModel, source: list[str], ids: list[int]) -> Weights:
+        """The weights of :meth:`maps`, by kind and layer (what
+        ``tests/pretrained/test_attention_claims.py`` measures)."""
+        maps = cls.maps(loaded, source, ids)
+
+        def of(stack: str, kind: str) -> list[torch.Tensor]:
+            return [m.weights for m in maps if (m.stack, m.kind) == (stack, kind)]
+
+        return Weights(of("encoder", "self"), of("decoder", "self"), of("decoder", "cross"))
 
     def attention_if_any(
         self, text: str | None, beam: float | int = 1, layer: float | int = 1, head: float | int = 1

@@ -10,11 +10,11 @@ building blocks) and to export it. One module per concept:
 * ``data`` -- task batches or Shakespeare windows; ``curves`` -- losses and their average;
 * ``stats`` -- per-layer activation and gradient norms and score spreads, through hooks;
 * ``run`` -- :class:`LabRun`; ``session`` -- :class:`LabSession`;
-* ``attention_maps``, ``outputs`` (samples, decoding), ``probe`` (positions), ``source``;
+* ``attention_maps`` (of a run's model), ``outputs`` (samples, decoding), ``probe`` (positions), ``source``;
 * ``export`` -- config, curves and weights out, a config back in; ``plots`` -- the figures.
 """
 
-from annotated.lab.attention_maps import AttentionMap, gpt_attention, run_attention, task_attention
+from annotated.lab.attention_maps import run_attention
 from annotated.lab.config import LabConfig, LabConfigError
 from annotated.lab.curves import Curves
 from annotated.lab.export import export_run, load_config
@@ -28,7 +28,6 @@ from annotated.lab.stats import LayerStats, StatsRecorder
 
 __all__ = [
     "READERS",
-    "AttentionMap",
     "Curves",
     "Decoded",
     "Gate",
@@ -42,12 +41,10 @@ __all__ = [
     "chosen_blocks",
     "decode_task",
     "export_run",
-    "gpt_attention",
     "load_config",
     "probe_positions",
     "respond",
     "run_attention",
     "sample_text",
     "source_of",
-    "task_attention",
 ]

@@ -25,7 +25,7 @@ from typing import Any
 
 from annotated.config import CHOICES, TransformerConfig
 from annotated.gpt_config import GPTConfig
-from annotated.tasks.seq2seq.registry import TASKS, get_task
+from annotated.tasks import TASKS, get_task
 
 LANGUAGE_TASK = "shakespeare"
 TASK_CHOICES = (*TASKS, LANGUAGE_TASK)

@@ -22,18 +22,16 @@ from __future__ import annotations
 import functools
 from typing import Any, Protocol
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from annotated.lab.config import LabConfig
 from annotated.model import EncoderDecoder
+from annotated.tasks import Task, get_task
 from annotated.tasks.language_model.corpus import load_corpus, split_corpus
 from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
-from annotated.tasks.seq2seq.data import Task
-from annotated.tasks.seq2seq.registry import get_task
-from annotated.tokenizers.char import CharTokenizer
+from annotated.tokenizers import CharTokenizer
 from annotated.training.batch import Batch
 
 VAL_SEQUENCES = 64  # sequences in the validation set: enough for a steady curve, fast to score
@@ -117,27 +115,7 @@ def shakespeare_tokens() -> tuple[CharTokenizer, torch.Tensor, torch.Tensor]:
     text = load_corpus()
     tokenizer = CharTokenizer.from_text(text)
     train, val = split_corpus(text)
-    return tokenizer, encode_fast(tokenizer, train), encode_fast(tokenizer, val)
-
-
-def encode_fast(tokenizer: CharTokenizer, text: str) -> torch.Tensor:
-    """``tokenizer.encode(text)`` as a ``(seq,)`` tensor, by table look-up in NumPy.
-
-    A Python loop over five million characters takes seconds; a look-up table indexed by
-    code point takes milliseconds.
-
-    Examples
-    --------
-    >>> tok = CharTokenizer.from_text("to be, or not to be")
-    >>> encode_fast(tok, "not to be").tolist() == tok.encode("not to be")
-    True
-    """
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")  # one code point per char
-    table = np.full(max(ord(c) for c in tokenizer.chars) + 1, -1, dtype=np.int64)
-    table[[ord(c) for c in tokenizer.chars]] = np.arange(tokenizer.vocab_size)
-    if codes.size and (int(codes.max()) >= table.size or (table[codes] < 0).any()):
-        return tokenizer.encode_tensor(text)  # the tokenizer names the unknown characters
-    return torch.from_numpy(table[codes])
+    return tokenizer, tokenizer.encode_tensor(train), tokenizer.encode_tensor(val)
 
 
 class TextData:

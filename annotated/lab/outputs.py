@@ -7,7 +7,8 @@ Sampling draws each character from the temperature-scaled distribution,
     x_{t+1} \\sim \\mathrm{softmax}(z_t / \\tau), \\qquad \\tau = 0 \\text{ is greedy},
 
 with its own seeded generator (:func:`~annotated.generate`), so two people sampling at once
-never share random state. A task input is decoded greedily
+never share random state, and past the model's context with the shifted context of the
+command line and the demo (``context="shift"``), so the same seed writes the same text there. A task input is decoded greedily
 (:func:`~annotated.greedy_decode`) and compared with the task's answer.
 """
 
@@ -24,8 +25,8 @@ from annotated.lab.data import TaskData, TextData
 from annotated.lab.run import LabRun
 from annotated.masks import padding_mask
 from annotated.model import EncoderDecoder
-from annotated.tasks.seq2seq.data import Task
-from annotated.tokenizers.char import CharTokenizer
+from annotated.tasks import Task
+from annotated.tokenizers import CharTokenizer
 
 MAX_PROMPT = 500
 MAX_NEW = 1000
@@ -72,7 +73,7 @@ def sample_text(
         raise ValueError(f"temperature must be from 0 to 2, got {temperature}")
     ids = tokenizer.encode(prompt)  # unknown characters: a ValueError that names them
     g = torch.Generator().manual_seed(seed)
-    out = generate(model, torch.tensor([ids]), length, temperature=temperature, generator=g)  # type: ignore[arg-type]
+    out = generate(model, torch.tensor([ids]), length, temperature=temperature, generator=g, context="shift")  # type: ignore[arg-type]  # fmt: skip
     return tokenizer.decode(out[0])
 
 
@@ -87,12 +88,27 @@ def decode_task(model: EncoderDecoder, task: Task, text: str) -> Decoded:
     ('3 1 2', '1 2 3', True)
     """
     source = task.parse(text)  # malformed input: a ValueError that says why
+    answer = task.vocab.decode(answer_ids(model, task, source))
+    return Decoded(task.render(source), task.render(answer), task.answer(text))
+
+
+def answer_ids(model: EncoderDecoder, task: Task, source: list[str]) -> list[int]:
+    """The greedy answer's ids to ``source``: ``<s>``, the answer, and ``</s>`` if it ended.
+
+    Examples
+    --------
+    >>> from annotated import EncoderDecoder, get_task
+    >>> task = get_task("copy")
+    >>> ids = answer_ids(EncoderDecoder.from_config(task.config()), task, ["3", "1"])
+    >>> ids[0] == task.vocab.start, len(ids) <= task.max_tgt_len + 2
+    (True, True)
+    """
     v = task.vocab
     src = task.source_tensor([source])  # (1, src_len)
     ys = greedy_decode(
         model, src, padding_mask(src, v.pad), task.max_tgt_len + 2, v.start, v.end, v.pad
     )
-    return Decoded(task.render(source), task.render(v.decode(ys[0].tolist())), task.answer(text))
+    return list(ys[0].tolist())
 
 
 def respond(

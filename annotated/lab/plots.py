@@ -12,11 +12,13 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from annotated.lab.attention_maps import AttentionMap
+from annotated.attention_maps import AttentionMap
 from annotated.lab.curves import Curves
 from annotated.lab.probe import PositionProbe
 from annotated.lab.stats import LayerStats
@@ -185,31 +187,77 @@ def probe_figure(probe: PositionProbe) -> Figure:
     return fig
 
 
-def attention_figure(maps: Sequence[AttentionMap], head: int) -> Figure:
+def show_token(token: str) -> str:
+    """A token as a readable tick label: whitespace made visible.
+
+    Examples
+    --------
+    >>> from annotated.lab.plots import show_token
+    >>> [show_token(t) for t in ["a", " ", "\\n", "<s>"]]
+    ['a', '␣', '⏎', '<s>']
+    """
+    return SHOWN.get(token, token)
+
+
+# the axes' words for each kind of map: (keys, queries)
+AXES = {
+    ("encoder", "self"): ("key (source)", "query (source)"),
+    ("decoder", "self"): ("key (decoder input)", "query (decoder input)"),
+    ("decoder", "cross"): ("key (source)", "query (decoder input)"),
+    ("gpt", "self"): ("key (earlier characters)", "query"),
+}
+
+
+def draw_heatmap(
+    ax: Axes,
+    weights: np.ndarray,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    title: str,
+    labels: tuple[str, str] = ("key", "query"),
+) -> AxesImage:
+    """Draw attention weights ``(rows, cols)`` on ``ax``, the tokens on the axes.
+
+    The colour scale is fixed to :math:`[0, 1]` (attention weights are probabilities), so
+    two panels can be compared by eye. ``labels`` are the x and y axes' words.
+    """
+    image = ax.imshow(weights, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(cols)), [show_token(c) for c in cols], rotation=90, fontsize=7)
+    ax.set_yticks(range(len(rows)), [show_token(r) for r in rows], fontsize=7)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    return image
+
+
+def attention_figure(maps: Sequence[AttentionMap], head: int, suptitle: str = "") -> Figure:
     """Head ``head`` (1-based) of each map, side by side, its tokens on the axes.
 
     Examples
     --------
-    >>> m = AttentionMap("block 1", 1, np.full((2, 3, 3), 1 / 3), list("abc"), list("abc"))
+    >>> import torch
+    >>> from annotated import AttentionMap
+    >>> from annotated.lab.plots import attention_figure
+    >>> m = AttentionMap("gpt", "self", 1, torch.full((2, 3, 3), 1 / 3), list("abc"), list("abc"))
     >>> len(attention_figure([m], head=2).axes)      # the map and its colour bar
     2
     """
-    widths = [max(2.5, 0.3 * len(m.cols) + 1.0) for m in maps]
-    height = max(2.8, 0.3 * max(len(m.rows) for m in maps) + 1.6)
-    fig = _figure(
-        min(sum(widths) + 1.0, 16.0), min(height, 12.0), bottom=0.18, right=0.9, wspace=0.35
-    )
+    widths = [max(2.5, 0.3 * len(m.keys) + 1.0) for m in maps]
+    height = max(2.8, 0.3 * max(len(m.queries) for m in maps) + 1.6)
+    top = 0.82 if suptitle else 0.9
+    fig = _figure(  # room between panels for the next one's query labels
+        min(sum(widths) + 1.6, 16.0), min(height, 12.0), bottom=0.2, left=0.1, right=0.9,
+        top=top, wspace=0.6,
+    )  # fmt: skip
     axes = fig.subplots(1, len(maps), squeeze=False)[0]
     image = None
     for ax, m in zip(axes, maps, strict=True):
-        image = ax.imshow(m.weights[head - 1], vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
-        ax.set_xticks(
-            range(len(m.cols)), [SHOWN.get(c, c) for c in m.cols], rotation=90, fontsize=7
+        title = f"{m.title}, head {head}"
+        image = draw_heatmap(
+            ax, m.head(head).numpy(), m.queries, m.keys, title, AXES[m.stack, m.kind]
         )
-        ax.set_yticks(range(len(m.rows)), [SHOWN.get(r, r) for r in m.rows], fontsize=7)
-        ax.set_title(f"{m.title}, head {head}", fontsize=9)
-        ax.set_xlabel("key")
-        ax.set_ylabel("query")
     if image is not None:
         fig.colorbar(image, ax=list(axes), shrink=0.8, label="attention weight")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
     return fig

@@ -54,7 +54,7 @@ print("post with a silent sublayer returns norm(x):", torch.equal(post(x, silent
 # average length of a position's vector after each layer. Post-norm renormalises after
 # every layer, so the length stays at :math:`\sqrt{d_{model}}`; in pre- and sandwich-norm
 # each layer *adds* to an unnormalised stream, which grows with depth. That is why those
-# stacks end in one more norm, :meth:`annotated.SublayerConnection.final_norm`.
+# stacks end in one more norm, which :func:`annotated.sublayer.final_norm` builds.
 import matplotlib.pyplot as plt
 
 depth = 12
@@ -88,9 +88,11 @@ fig.tight_layout()
 # is pre-norm, which leaves an identity path from every layer to the output; this package
 # defaults to pre-norm and names all three. The ``layout`` switch of
 # :func:`annotated.make_model` chooses.
+from annotated import final_norm
+
 print(
-    type(pre.final_norm()).__name__,
+    type(final_norm("pre", "layer", d_model)).__name__,
     "ends a pre-norm stack;",
-    type(post.final_norm()).__name__,
+    type(final_norm("post", "layer", d_model)).__name__,
     "ends a post-norm one",
 )

@@ -21,6 +21,7 @@ from annotated import (
     DecoderLayer,
     Embeddings,
     Generator,
+    LayerNorm,
     MultiHeadedAttention,
     PositionalEncoding,
     PositionwiseFeedForward,
@@ -37,7 +38,7 @@ layer = DecoderLayer(
     PositionwiseFeedForward(d_model, 64, 0.0),
     dropout=0.0,
 )
-decoder = Decoder(layer, N=2).eval()
+decoder = Decoder(layer, N=2, norm=LayerNorm(d_model)).eval()
 embed = torch.nn.Sequential(Embeddings(d_model, vocab), PositionalEncoding(d_model, 0.0))
 generator = Generator(d_model, vocab)
 

@@ -21,6 +21,7 @@ from annotated import (
     Embeddings,
     Encoder,
     EncoderLayer,
+    LayerNorm,
     MultiHeadedAttention,
     PositionwiseFeedForward,
     padding_mask,
@@ -36,7 +37,7 @@ layer = EncoderLayer(
     PositionwiseFeedForward(d_model, 64, 0.0),
     dropout=0.0,
 )
-encoder = Encoder(layer, N=2).eval()
+encoder = Encoder(layer, N=2, norm=LayerNorm(d_model)).eval()
 embed = Embeddings(d_model, vocab)
 
 src = torch.tensor([[4, 7, 9, 3, 5, 8], [6, 2, 9, 0, 0, 0]])  # (batch, src_len); 0 = padding

@@ -54,15 +54,16 @@ for name, shipped in models.items():
 # %%
 # Where the sorting model looks
 # -----------------------------
-# Inside :func:`annotated.record_attention` every attention layer keeps its weights. We run
-# the sorting model once, teacher-forced on its own answer, and take the cross-attention of
-# the last decoder layer, ``(batch, h, tgt_len, src_len)``, averaged over the heads. Reading
+# :func:`annotated.attention_maps` runs a model once and returns every attention layer's
+# weights as an :class:`annotated.AttentionMap`, ``(h, seq_q, seq_k)`` with the tokens of
+# both axes. We run the sorting model teacher-forced on its own answer and take the
+# cross-attention of the last decoder layer (the last map), averaged over the heads. Reading
 # a row: the decoder, having written the digits so far, looks at the source to choose the
 # next one, which should be the smallest digit not yet written.
 import matplotlib.pyplot as plt
 import torch
 
-from annotated import padding_mask, record_attention, target_mask
+from annotated import AttentionMap, attention_maps
 
 sort = models["sort"]
 task, v = sort.task, sort.task.vocab
@@ -71,14 +72,14 @@ answer = predict(sort.model, task, [text])[0]
 source = task.parse(text)
 src = task.source_tensor([source])  # (1, src_len)
 tgt = torch.tensor([[v.start, *v.encode(task.parse(answer))]])  # (1, tgt_len): <s> + answer
-with torch.no_grad(), record_attention(sort.model):
-    sort.model(src, tgt, padding_mask(src, v.pad), target_mask(tgt, v.pad))
-cross = sort.model.decoder.layers[-1].src_attn.attn[0].mean(0)  # (tgt_len, src_len)
+last: AttentionMap = attention_maps(sort.model, src, v.tokens, tgt, pad=v.pad)[-1]
+print(last.title, tuple(last.weights.shape))  # dec 2 cross-attention (h, tgt_len, src_len)
+cross = last.weights.mean(0)  # (tgt_len, src_len)
 
 written = [*task.parse(answer), "</s>"]
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
 ax.imshow(cross.numpy(), cmap="viridis", vmin=0)
-ax.set_xticks(range(len(source) + 1), [*source, "</s>"])
+ax.set_xticks(range(len(last.keys)), last.keys)
 ax.set_yticks(range(len(written)), [f"writes {w}" for w in written])
 ax.set_xlabel("source token (key)")
 ax.set_title(f"sort: {text} -> {answer}\nlast decoder layer, cross-attention, mean of heads")

@@ -40,7 +40,7 @@ def test_launch_loads_nothing_and_stays_on_this_machine(tmp_path: Path) -> None:
 
 def test_each_model_is_loaded_once_by_concurrent_first_requests() -> None:
     from annotated.demo import Models
-    from annotated.demo.models import TaskModel
+    from annotated.tasks import TaskModel
 
     calls: list[str] = []
     gate = threading.Event()
@@ -49,7 +49,7 @@ def test_each_model_is_loaded_once_by_concurrent_first_requests() -> None:
         calls.append(name)
         gate.wait(5)
         task = get_task(name)
-        return TaskModel(EncoderDecoder.from_config(task.config()), task)
+        return TaskModel(EncoderDecoder.from_config(task.config()), task, card={})
 
     models = Models(slow_loader, threads=None)
     threads = [threading.Thread(target=models.task, args=("sort",)) for _ in range(8)]

@@ -22,16 +22,14 @@ from annotated import GPT, EncoderDecoder, GPTConfig, get_task
 gr = pytest.importorskip("gradio")
 
 
+from annotated.decoding.generate import context_start  # noqa: E402
 from annotated.demo import Models, build_demo  # noqa: E402  (needs Gradio)
-from annotated.demo.models import LanguageModel, TaskModel, model_sizes  # noqa: E402
-from annotated.demo.shakespeare_tab import (  # noqa: E402
-    ShakespeareDemo,
-    check_sampling,
-    context_start,
-)
+from annotated.demo.models import model_sizes  # noqa: E402
+from annotated.demo.shakespeare_tab import ShakespeareDemo, check_sampling  # noqa: E402
 from annotated.demo.space import check_wheel, export_space, readme, requirements  # noqa: E402
 from annotated.demo.task_tab import MAX_BEAM, TaskDemo  # noqa: E402
-from annotated.tokenizers.char import CharTokenizer  # noqa: E402
+from annotated.tasks import LanguageModel, TaskModel  # noqa: E402
+from annotated.tokenizers import CharTokenizer  # noqa: E402
 from tests.demos.conftest import GRADIO_WARNINGS  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS]
@@ -45,9 +43,9 @@ def tiny_loader(name: str) -> TaskModel | LanguageModel:
     if name == "shakespeare":
         tokenizer = CharTokenizer.from_text(CORPUS)
         config = GPTConfig(tokenizer.vocab_size, max_len=16, N=2, h=2, d_model=16)
-        return LanguageModel(GPT(config).eval(), tokenizer)
+        return LanguageModel(GPT(config).eval(), tokenizer, card={})
     task = get_task(name)
-    return TaskModel(EncoderDecoder.from_config(task.config()).eval(), task)
+    return TaskModel(EncoderDecoder.from_config(task.config()).eval(), task, card={})
 
 
 @pytest.fixture(scope="module")

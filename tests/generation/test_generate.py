@@ -19,6 +19,24 @@ from annotated import (
 
 from ..gpt.strategies import SEEDS, build, gpt_configs, tokens
 
+
+class RollingCache(KVCache):
+    """A sliding-window cache (Longformer, Mistral): only the latest ``window`` tokens stay.
+
+    Meaningful with relative positions (RoPE, ALiBi), whose scores depend on distances
+    alone; here only to show why generation re-encodes the window instead of rolling.
+    """
+
+    def __init__(self, window: int) -> None:
+        super().__init__()
+        self.window = window
+
+    def append(self, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        keys, values = super().append(keys, values)
+        self.keys, self.values = keys[..., -self.window :, :], values[..., -self.window :, :]
+        return self.keys, self.values
+
+
 SAMPLING = st.fixed_dictionaries(
     {
         "temperature": st.sampled_from([0.0, 0.7, 1.0, 1.5]),
@@ -53,7 +71,11 @@ def test_float32_cached_logits_agree_at_every_length(
     cache = model.make_cache()
     for t in range(prompt, x.size(1) + 1):
         cached = next_token_logits(model, x[:, :t], cache)
-        assert_close(cached, model(x[:, max(0, t - config.max_len) : t])[:, -1])
+        full = model(x[:, max(0, t - config.max_len) : t])[:, -1]
+        # A one-row and a whole-block matmul sum in different orders; without a norm the
+        # rounding grows with the logits, so the tolerance is relative to their scale.
+        scale = max(1.0, full.abs().max().item())
+        assert_close(cached, full, rtol=1e-5, atol=1e-5 * scale)
 
 
 def test_streaming_yields_what_generate_returns_and_leaves_the_caller_alone() -> None:
@@ -89,7 +111,7 @@ def test_a_rolled_cache_is_exact_for_one_layer_only(positions: str) -> None:
     for N in (1, 2):
         config = GPTConfig(11, block, N, h=2, d_model=8, positions=positions)
         model = build(config, 0, torch.float64)
-        rolled = [KVCache(window=block) for _ in range(N)]
+        rolled: list[KVCache] = [RollingCache(block) for _ in range(N)]
         logits = torch.cat([model(x[:, t : t + 1], cache=rolled) for t in range(length)], dim=1)
         cropped = torch.stack(
             [model(x[:, max(0, t - block + 1) : t + 1])[:, -1] for t in range(length)], 1

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from annotated.lab import LabConfig
-from annotated.lab.data import TextData, encode_fast
+from annotated.lab.data import TextData
 from annotated.tokenizers.char import CharTokenizer
 
 TEXT = (
@@ -31,7 +31,7 @@ def tiny_corpus() -> tuple[CharTokenizer, torch.Tensor, torch.Tensor]:
     """A repetitive text: a GPT learns it within a few dozen steps."""
     tok = CharTokenizer.from_text(TEXT)
     cut = int(len(TEXT) * 0.9)
-    return tok, encode_fast(tok, TEXT[:cut]), encode_fast(tok, TEXT[cut:])
+    return tok, tok.encode_tensor(TEXT[:cut]), tok.encode_tensor(TEXT[cut:])
 
 
 def gpt_data(config: LabConfig) -> TextData:

@@ -21,15 +21,15 @@ def test_attention_maps_are_row_stochastic_with_the_right_shapes() -> None:
         "dec 2 self-attention", "dec 2 cross-attention",
     ]  # fmt: skip
     for m in maps:
-        assert m.weights.shape == (2, len(m.rows), len(m.cols))
+        assert m.weights.shape == (2, len(m.queries), len(m.keys))
         np.testing.assert_allclose(m.weights.sum(-1), 1.0, atol=1e-5)
-    assert maps[0].cols == ["3", "1", "4", "</s>"]
+    assert maps[0].keys == ["3", "1", "4", "</s>"]
     config = tiny(TINY_GPT, N=2)
     gpt = LabRun(config, data=gpt_data(config))
     text = "To be, or not to be, that is the question"  # longer than seq_len 16
     maps = run_attention(gpt, text)
     assert [m.weights.shape for m in maps] == [(2, 16, 16)] * 2
-    assert "".join(maps[0].cols) == text[-16:]
+    assert "".join(maps[0].keys) == text[-16:]
     assert np.triu(maps[0].weights[0], 1).max() == 0.0  # causal
 
 

@@ -138,3 +138,21 @@ def test_a_run_shorter_than_the_default_warmup_warms_up_for_the_same_part(
     card = json.loads((tmp_path / "r" / "model.json").read_text())
     assert card["options"]["warmup"] == 2 and card["options"]["loop"]["max_steps"] == 40
     assert "measuring the loss on the whole validation split" in capsys.readouterr().out
+
+
+def test_traceback_shows_the_error_behind_the_one_line(
+    run_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--traceback``, before or after the subcommand, prints the traceback, then the line."""
+    args = [str(run_dir), "--prompt", "ROMEO\u20ac"]
+    status, _, line = generate(capsys, *args)
+    assert status == 2 and line.count("\n") == 1 and "Traceback" not in line
+    for argv in (["--traceback", "generate", *args], ["generate", *args, "--traceback"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Traceback (most recent call last):\n") and err.endswith(line)
+        assert "ValueError: characters not in the vocabulary: '\u20ac' (at 5)\n" in err
+        assert 'annotated/tokenizers/char.py", line' in err  # where it was raised
+    with pytest.raises(SystemExit) as exit_:
+        main(["generate", *args, "--traceback", "--bogus"])
+    assert exit_.value.code == 2 and "unrecognized arguments: --bogus" in capsys.readouterr().err
