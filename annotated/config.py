@@ -39,6 +39,7 @@ def check_choice(name: str, value: str) -> None:
 
     Examples
     --------
+    >>> from annotated.config import check_choice
     >>> check_choice("norm", "rms")
     >>> check_choice("norm", "batch")
     Traceback (most recent call last):
@@ -62,7 +63,8 @@ def width_problems(d_model: int, h: int, positions: str) -> list[str]:
         d_{model} \\equiv 0 \\pmod 2 \\text{ for sinusoids}
 
     RoPE rotates pairs of features; a sinusoidal table pairs a sine with a cosine at each
-    frequency. Both configs raise the first problem; the Lab explains each in its own words.
+    frequency. Both configs raise the first problem; the Lab lists them all, with the nearest
+    widths that build.
 
     Examples
     --------
@@ -129,6 +131,7 @@ class TransformerConfig:
 
     Examples
     --------
+    >>> from annotated import TransformerConfig
     >>> config = TransformerConfig.base(src_vocab=100, tgt_vocab=100)
     >>> config.N, config.d_model, config.d_ff, config.h, config.d_k
     (6, 512, 2048, 8, 64)

@@ -121,9 +121,9 @@ def train(
     activation: str = DEFAULT.activation,
     positions: str = DEFAULT.positions,
     share_embeddings: bool = DEFAULT.share_embeddings,
-    steps: float = DEFAULT.steps,
+    max_steps: float = DEFAULT.max_steps,
     batch_size: float = DEFAULT.batch_size,
-    seq_len: float = DEFAULT.seq_len,
+    max_len: float = DEFAULT.max_len,
     lr: float = DEFAULT.lr,
     schedule: str = DEFAULT.schedule,
     warmup: float = DEFAULT.warmup,
@@ -134,7 +134,7 @@ def train(
     Yields ``(session, summary, curve, stats, run dropdown, comparison checkboxes)`` about
     once a second (the first as soon as the first step is done) until the run ends.
     """  # fmt: skip
-    values = dict(zip(FIELDS, [task, N, d_model, h, norm, layout, activation, positions, share_embeddings, steps, batch_size, seq_len, lr, schedule, warmup, seed], strict=True))  # fmt: skip
+    values = dict(zip(FIELDS, [task, N, d_model, h, norm, layout, activation, positions, share_embeddings, max_steps, batch_size, max_len, lr, schedule, warmup, seed], strict=True))  # fmt: skip
     config = config_of(values)
     s = _session(session)
     try:
@@ -155,7 +155,7 @@ def train(
                 same = len(run.stats) == shown_stats and not done  # the last yield has them all
                 stats = gr.skip() if same else stats_figure(run.stats[:])
                 shown_points, shown_stats, last = points, len(run.stats), time.monotonic()
-                note = f"{run.status}, step {run.step}/{config.steps}"
+                note = f"{run.status}, step {run.step}/{config.max_steps}"
                 yield (
                     s,
                     run.summary(),

@@ -62,14 +62,18 @@ def _controls() -> dict[str, Any]:
         )
     with gr.Group():
         with gr.Row():
-            c["steps"] = gr.Slider(
-                *lim["steps"], value=d.steps, step=1, label="steps", elem_id="lab-steps"
+            c["max_steps"] = gr.Slider(
+                *lim["max_steps"],
+                value=d.max_steps,
+                step=1,
+                label="steps max_steps",
+                elem_id="lab-steps",
             )
             c["batch_size"] = gr.Slider(
                 *lim["batch_size"], value=d.batch_size, step=1, label="batch", elem_id="lab-batch"
             )
-            c["seq_len"] = gr.Slider(
-                *lim["seq_len"], value=d.seq_len, step=8, label="sequence length (Shakespeare)"
+            c["max_len"] = gr.Slider(
+                *lim["max_len"], value=d.max_len, step=8, label="context max_len (Shakespeare)"
             )
         with gr.Row():
             # no minimum/maximum on the number boxes: Gradio would refuse a value out of range

@@ -26,8 +26,8 @@ def run_attention(run: LabRun, text: str) -> list[AttentionMap]:
 
     Examples
     --------
-    >>> from annotated.lab import LabConfig
-    >>> run = LabRun(LabConfig(task="copy", steps=1, batch_size=2, warmup=0))
+    >>> from annotated.lab import LabConfig, LabRun, run_attention
+    >>> run = LabRun(LabConfig(task="copy", max_steps=1, batch_size=2, warmup=0))
     >>> [m.title for m in run_attention(run, "1 2")][:3]  # LabConfig's default depth: 2
     ['enc 1 self-attention', 'enc 2 self-attention', 'dec 1 self-attention']
     """

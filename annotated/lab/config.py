@@ -8,13 +8,8 @@ the family: copy, sorting and addition train the encoder-decoder
 (:class:`~annotated.GPTConfig`). Both get :math:`d_{ff} = 4 d_{model}` and no dropout, so a
 comparison between two runs changes only what the learner changed.
 
-The head width is the constraint most choices run into:
-
-.. math::
-
-    d_k = \\frac{d_{model}}{h} \\in \\mathbb{N}, \\qquad
-    d_k \\equiv 0 \\pmod 2 \\text{ for RoPE (it rotates feature pairs)}, \\qquad
-    d_{model} \\equiv 0 \\pmod 2 \\text{ for sinusoids (a sine and a cosine per frequency)}
+The head width is the constraint most choices run into; its rules are the models' own
+(:func:`~annotated.config.width_problems`), and the Lab adds the nearest widths that obey them.
 """
 
 from __future__ import annotations
@@ -23,7 +18,7 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from annotated.config import CHOICES, TransformerConfig
+from annotated.config import CHOICES, TransformerConfig, width_problems
 from annotated.gpt_config import GPTConfig
 from annotated.tasks import TASKS, get_task
 
@@ -31,15 +26,16 @@ LANGUAGE_TASK = "shakespeare"
 TASK_CHOICES = (*TASKS, LANGUAGE_TASK)
 SCHEDULES = ("constant", "warmup_cosine", "noam")
 FORMAT = "annotated-lab-config/1"
+RENAMED = {"steps": "max_steps", "seq_len": "max_len"}  # older exports' names, for the error
 
 # (low, high) of every numeric field: what the Lab's sliders allow, and the API checks
 LIMITS: dict[str, tuple[float, float]] = {
     "N": (1, 12),
     "d_model": (64, 512),
     "h": (2, 16),
-    "steps": (1, 5000),
+    "max_steps": (1, 5000),
     "batch_size": (1, 256),
-    "seq_len": (8, 256),
+    "max_len": (8, 256),
     "lr": (1e-5, 1.0),
     "warmup": (0, 5000),
     "seed": (0, 2**31 - 1),
@@ -48,14 +44,14 @@ WORDS = {
     "N": "depth (layers)",
     "d_model": "width (d_model)",
     "h": "heads",
-    "steps": "steps",
+    "max_steps": "steps (max_steps)",
     "batch_size": "batch size",
-    "seq_len": "sequence length",
+    "max_len": "context length (max_len)",
     "lr": "learning rate",
     "warmup": "warmup steps",
     "seed": "seed",
 }
-WHOLE = {"N", "d_model", "h", "steps", "batch_size", "seq_len", "warmup", "seed"}
+WHOLE = {"N", "d_model", "h", "max_steps", "batch_size", "max_len", "warmup", "seed"}
 
 
 class LabConfigError(ValueError):
@@ -82,11 +78,11 @@ class LabConfig:
     share_embeddings : bool
         Share the token embedding with the output projection (the GPT's ``share_embeddings``, the
         encoder-decoder's ``share_embeddings``).
-    steps : int
+    max_steps : int
         Optimizer steps to train.
     batch_size : int
         Sequences per step.
-    seq_len : int
+    max_len : int
         :math:`T`, characters per training window (Shakespeare only: each task's inputs set
         their own lengths, 1 to 10 digits or two 3-digit numbers).
     lr : float
@@ -101,12 +97,13 @@ class LabConfig:
 
     Examples
     --------
+    >>> from annotated.lab import LabConfig
     >>> config = LabConfig(task="copy", N=1, d_model=64, h=2)
     >>> config.family, config.problems()
     ('encoder-decoder', [])
     >>> bad = LabConfig(d_model=100, h=3)
     >>> print(bad.problems()[0])
-    width 100 is not divisible by 3 heads: attention splits the width into h heads of d_k = d_model / h features each; try width 99 or 102
+    d_model (100) must be divisible by h (3): each head gets d_model / h features; try width 99 or 102
     >>> LabConfig.from_dict(config.to_dict()) == config
     True
     """
@@ -120,9 +117,9 @@ class LabConfig:
     activation: str = "gelu"
     positions: str = "learned"
     share_embeddings: bool = True
-    steps: int = 200
+    max_steps: int = 200
     batch_size: int = 16
-    seq_len: int = 64
+    max_len: int = 64
     lr: float = 3e-3
     schedule: str = "warmup_cosine"
     warmup: int = 20
@@ -149,29 +146,15 @@ class LabConfig:
             out.append(f"share_embeddings must be true or false; got {self.share_embeddings!r}")
         if out:  # the combinations below assume every field is in range
             return out
-        if self.d_model % self.h:
-            low = self.d_model - self.d_model % self.h
-            high = low + self.h
-            near = f"width {low} or {high}" if low >= LIMITS["d_model"][0] else f"width {high}"
+        width = width_problems(self.d_model, self.h, self.positions)
+        near = _nearest_widths(self) if width else []
+        if near:
+            width[-1] += f"; try width {' or '.join(map(str, near))}"
+        out += width
+        if self.warmup > self.max_steps:
             out.append(
-                f"width {self.d_model} is not divisible by {self.h} heads: attention splits "
-                f"the width into h heads of d_k = d_model / h features each; try {near}"
-            )
-        elif self.positions == "rope" and self.d_k % 2:
-            out.append(
-                f"RoPE rotates pairs of features, so each head's width d_k = d_model / h must be "
-                f"even; {self.d_model} / {self.h} = {self.d_k} is odd. Change the heads or "
-                "the width, or pick another position scheme"
-            )
-        if self.positions == "sinusoidal" and self.d_model % 2:
-            out.append(
-                f"sinusoidal positions pair a sine with a cosine at each frequency, so the width "
-                f"must be even; got {self.d_model}"
-            )
-        if self.warmup > self.steps:
-            out.append(
-                f"warmup ({self.warmup} steps) is longer than the run ({self.steps} steps): the "
-                "rate would never reach its peak"
+                f"warmup ({self.warmup} steps) is longer than the run ({self.max_steps} steps): "
+                "the rate would never reach its peak"
             )
         return out
 
@@ -180,10 +163,11 @@ class LabConfig:
 
         Examples
         --------
+        >>> from annotated.lab import LabConfig
         >>> LabConfig(d_model=72, h=8, positions="rope").check()
         Traceback (most recent call last):
         ...
-        annotated.lab.config.LabConfigError: RoPE rotates pairs of features, ...
+        annotated.lab.config.LabConfigError: RoPE rotates feature pairs, ...
         """
         found = self.problems()
         if found:
@@ -195,9 +179,10 @@ class LabConfig:
 
         Examples
         --------
+        >>> from annotated.lab import LabConfig
         >>> LabConfig(task="sort").model_config(13).N
         2
-        >>> LabConfig(seq_len=32).model_config(65).max_len
+        >>> LabConfig(max_len=32).model_config(65).max_len
         32
         """
         self.check()
@@ -205,7 +190,7 @@ class LabConfig:
         if self.family == "gpt":
             return GPTConfig(
                 vocab_size,
-                max_len=self.seq_len,
+                max_len=self.max_len,
                 N=self.N,
                 h=self.h,
                 d_model=self.d_model,
@@ -226,23 +211,23 @@ class LabConfig:
         )
 
     def trained_length(self) -> int:
-        """The longest sequence a self-attention layer sees in training.
+        """The longest sequence the model is given: ``max_len``, or the task's own
+        (:attr:`~annotated.tasks.seq2seq.data.Task.max_len`).
 
         Examples
         --------
-        >>> LabConfig(seq_len=48).trained_length(), LabConfig(task="copy").trained_length()
-        (48, 11)
+        >>> from annotated.lab import LabConfig
+        >>> LabConfig(max_len=48).trained_length(), LabConfig(task="copy").trained_length()
+        (48, 12)
         """
-        if self.family == "gpt":
-            return self.seq_len
-        task = get_task(self.task)
-        return max(task.max_src_len + 1, task.max_tgt_len + 1)  # with </s>; with <s>
+        return self.max_len if self.family == "gpt" else get_task(self.task).max_len
 
     def label(self) -> str:
         """A short description for legends: family, size and the switches.
 
         Examples
         --------
+        >>> from annotated.lab import LabConfig
         >>> LabConfig().label()
         'shakespeare N2 d64 h4 layer/pre gelu learned tied'
         """
@@ -258,11 +243,21 @@ class LabConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LabConfig:
-        """Rebuild a config from :meth:`to_dict`'s output; unknown keys are an error."""
+        """Rebuild a config from :meth:`to_dict`'s output; unknown keys are an error.
+
+        Examples
+        --------
+        >>> from annotated.lab import LabConfig
+        >>> LabConfig.from_dict({"steps": 100})
+        Traceback (most recent call last):
+        ...
+        annotated.lab.config.LabConfigError: unknown Lab config fields: steps (now max_steps)
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise LabConfigError(f"unknown Lab config fields: {', '.join(unknown)}")
+            named = (f"{k} (now {RENAMED[k]})" if k in RENAMED else k for k in unknown)
+            raise LabConfigError(f"unknown Lab config fields: {', '.join(named)}")
         return replace(cls(), **values)
 
     def to_json(self) -> str:
@@ -275,6 +270,7 @@ class LabConfig:
 
         Examples
         --------
+        >>> from annotated.lab import LabConfig
         >>> LabConfig.from_json(LabConfig(seed=3).to_json()).seed
         3
         >>> LabConfig.from_json("[1, 2]")
@@ -305,3 +301,13 @@ def _range_problem(config: LabConfig, name: str) -> str | None:
         return None
     kind = "a whole number" if whole else "a number"
     return f"{WORDS[name]} must be {kind} from {low:g} to {high:g}; got {value!r}"
+
+
+def _nearest_widths(config: LabConfig) -> list[int]:
+    """The nearest widths below and above ``config.d_model`` (within :data:`LIMITS`) that its
+    heads and positions can build."""
+    low, high = (int(x) for x in LIMITS["d_model"])
+    d, h, positions = config.d_model, config.h, config.positions
+    below = (w for w in range(d - 1, low - 1, -1) if not width_problems(w, h, positions))
+    above = (w for w in range(d + 1, high + 1) if not width_problems(w, h, positions))
+    return [w for w in (next(below, None), next(above, None)) if w is not None]

@@ -29,6 +29,7 @@ class Curves:
 
     Examples
     --------
+    >>> from annotated.lab import Curves
     >>> curves = Curves()
     >>> for s, loss in enumerate([4.0, 2.0, 2.0], start=1):
     ...     curves.add(s, loss, lr=0.1, tokens_per_s=100.0, seconds=0.01 * s)
@@ -100,6 +101,7 @@ class Curves:
 
         Examples
         --------
+        >>> from annotated.lab import Curves
         >>> c = Curves()
         >>> c.add(1, 3.0, lr=0.1, tokens_per_s=5.0, seconds=0.5)
         >>> Curves.from_csv(c.to_csv()).train_loss

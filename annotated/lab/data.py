@@ -62,6 +62,8 @@ def task_loss(model: EncoderDecoder, batch: Batch) -> tuple[torch.Tensor, int]:
 
     Examples
     --------
+    >>> from annotated import EncoderDecoder, get_task
+    >>> from annotated.lab.data import task_loss
     >>> task = get_task("copy")
     >>> model = EncoderDecoder.from_config(task.config())
     >>> loss, n = task_loss(model, task.batch(seed=0, index=0, batch_size=4))
@@ -81,6 +83,8 @@ class TaskData:
 
     Examples
     --------
+    >>> from annotated.lab import LabConfig
+    >>> from annotated.lab.data import TaskData
     >>> data = TaskData(LabConfig(task="add", batch_size=8))
     >>> data.train_batch(0).src.shape[0], len(data.tokens), data.tokens[-1]
     (8, 14, '+')
@@ -124,7 +128,7 @@ class TextData:
     Parameters
     ----------
     config : LabConfig
-        Its seed, batch size and sequence length.
+        Its seed, batch size and context length ``max_len``.
     corpus : tuple, optional
         ``(tokenizer, train, val)``; by default :func:`shakespeare_tokens`.
     """
@@ -135,7 +139,7 @@ class TextData:
         corpus: tuple[CharTokenizer, torch.Tensor, torch.Tensor] | None = None,
     ) -> None:
         self.tokenizer, self.train, self.val = corpus or shakespeare_tokens()
-        self.seed, self.batch_size, self.seq_len = config.seed, config.batch_size, config.seq_len
+        self.seed, self.batch_size, self.max_len = config.seed, config.batch_size, config.max_len
         self.tokens = list(self.tokenizer.chars)
 
     def train_batch(self, index: int) -> LMBatch:
@@ -145,7 +149,7 @@ class TextData:
             seed=self.seed,
             index=index,
             batch_size=self.batch_size,
-            max_len=self.seq_len,
+            max_len=self.max_len,
         )
 
     def val_batches(self) -> list[LMBatch]:
@@ -156,7 +160,7 @@ class TextData:
                 seed=VAL_SEED,
                 index=VAL_INDEX,
                 batch_size=VAL_SEQUENCES,
-                max_len=self.seq_len,
+                max_len=self.max_len,
             )
         ]
 

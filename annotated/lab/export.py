@@ -29,6 +29,7 @@ def slug(name: str) -> str:
 
     Examples
     --------
+    >>> from annotated.lab.export import slug
     >>> slug("run 2: sort N2 d64 layer/pre")
     'run-2-sort-N2-d64-layer-pre'
     """
@@ -47,7 +48,10 @@ def export_run(run: LabRun, directory: Path | str) -> dict[str, Path]:
     Examples
     --------
     >>> import tempfile
-    >>> run = LabRun(LabConfig(task="copy", steps=2, batch_size=4, warmup=0))
+    >>> import torch
+    >>> from annotated import load_checkpoint
+    >>> from annotated.lab import LabConfig, LabRun, export_run, load_config
+    >>> run = LabRun(LabConfig(task="copy", max_steps=2, batch_size=4, warmup=0))
     >>> run.start().wait(60)
     True
     >>> files = export_run(run, tempfile.mkdtemp())

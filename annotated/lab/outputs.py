@@ -57,6 +57,9 @@ def sample_text(
 
     Examples
     --------
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.lab import sample_text
+    >>> from annotated.tokenizers import CharTokenizer
     >>> tok = CharTokenizer.from_text("ab ")
     >>> model = GPT(GPTConfig(vocab_size=3, max_len=8, N=1, h=2, d_model=8))
     >>> text = sample_text(model, tok, "ab", length=5, seed=1)
@@ -82,6 +85,8 @@ def decode_task(model: EncoderDecoder, task: Task, text: str) -> Decoded:
 
     Examples
     --------
+    >>> from annotated import EncoderDecoder, get_task
+    >>> from annotated.lab import decode_task
     >>> task = get_task("sort")
     >>> out = decode_task(EncoderDecoder.from_config(task.config()), task, "3 1 2")
     >>> out.source, out.expected, isinstance(out.answer, str)
@@ -98,6 +103,7 @@ def answer_ids(model: EncoderDecoder, task: Task, source: list[str]) -> list[int
     Examples
     --------
     >>> from annotated import EncoderDecoder, get_task
+    >>> from annotated.lab.outputs import answer_ids
     >>> task = get_task("copy")
     >>> ids = answer_ids(EncoderDecoder.from_config(task.config()), task, ["3", "1"])
     >>> ids[0] == task.vocab.start, len(ids) <= task.max_tgt_len + 2
@@ -119,8 +125,8 @@ def respond(
 
     Examples
     --------
-    >>> from annotated.lab import LabConfig
-    >>> run = LabRun(LabConfig(task="add", steps=1, batch_size=2, warmup=0))
+    >>> from annotated.lab import LabConfig, LabRun, respond
+    >>> run = LabRun(LabConfig(task="add", max_steps=1, batch_size=2, warmup=0))
     >>> respond(run, "12+34").startswith("12+34 → ")
     True
     """

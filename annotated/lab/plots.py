@@ -42,6 +42,7 @@ def thin(x: Sequence[float], *ys: Sequence[float], most: int = 600) -> list[Sequ
 
     Examples
     --------
+    >>> from annotated.lab.plots import thin
     >>> [len(s) for s in thin(range(5000), range(5000))]
     [557, 557]
     """
@@ -57,6 +58,8 @@ def curve_figure(
 
     Examples
     --------
+    >>> from annotated.lab import Curves
+    >>> from annotated.lab.plots import curve_figure
     >>> c = Curves()
     >>> c.add(1, 3.0, lr=0.1, tokens_per_s=10.0, seconds=0.1)
     >>> len(curve_figure("run 1", c, vocab_size=13).axes)
@@ -90,6 +93,8 @@ def compare_figure(runs: Sequence[tuple[str, Curves]], colours: Sequence[int] = 
 
     Examples
     --------
+    >>> from annotated.lab import Curves
+    >>> from annotated.lab.plots import compare_figure
     >>> a, b = Curves(), Curves()
     >>> for s in (1, 2):
     ...     a.add(s, 3.0 / s, lr=0.1, tokens_per_s=10.0, seconds=0.1 * s)
@@ -126,6 +131,8 @@ def stats_figure(stats: Sequence[LayerStats]) -> Figure:
 
     Examples
     --------
+    >>> from annotated.lab import LayerStats
+    >>> from annotated.lab.plots import stats_figure
     >>> s = LayerStats(1, ("block 1", "block 2"), (1.0, 2.0), (0.1, 0.2), (0.5, 0.6))
     >>> [ax.get_title() for ax in stats_figure([s]).axes]
     ['activation norm ‖h‖', 'gradient norm ‖∇θ‖', 'spread of q·k/√d_k (std)']
@@ -161,6 +168,9 @@ def probe_figure(probe: PositionProbe) -> Figure:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from annotated.lab import PositionProbe
+    >>> from annotated.lab.plots import probe_figure
     >>> p = PositionProbe("alibi", np.arange(4), -np.arange(4.0)[None], np.zeros((2, 4)), 2)
     >>> len(probe_figure(p).axes)
     2

@@ -27,6 +27,7 @@ class Gate:
 
     Examples
     --------
+    >>> from annotated.lab import Gate
     >>> gate = Gate()
     >>> with gate.reading():
     ...     gate.busy
@@ -71,6 +72,7 @@ class Gate:
 
         Examples
         --------
+        >>> from annotated.lab import Gate
         >>> gate = Gate()
         >>> with gate.reading():
         ...     pass

@@ -80,6 +80,9 @@ def cosine_sum(length: int, frequencies: torch.Tensor) -> np.ndarray:
 
     Examples
     --------
+    >>> import math
+    >>> import torch
+    >>> from annotated.lab.probe import cosine_sum
     >>> cosine_sum(3, torch.tensor([0.0, math.pi]))           # 1, then (1 + cos pi δ) / 2
     array([1., 0., 1.])
     """
@@ -96,6 +99,7 @@ def scheme_scores(
 
     Examples
     --------
+    >>> from annotated.lab.probe import scheme_scores
     >>> float(scheme_scores("sinusoidal", 5, 16, 4, None)[0, 0])          # δ = 0: identical
     1.0
     >>> scheme_scores("alibi", 3, 16, 2, None).tolist()                    # -m_h δ per head
@@ -138,6 +142,9 @@ def model_scores(model: nn.Module, length: int) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.lab.probe import model_scores
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8,
     ...                       positions="none"))
     >>> s = model_scores(model, 12)                   # no positions: every distance scores alike
@@ -188,7 +195,8 @@ def probe_positions(
 
     Examples
     --------
-    >>> config = LabConfig(positions="rope", seq_len=16)
+    >>> from annotated.lab import LabConfig, probe_positions
+    >>> config = LabConfig(positions="rope", max_len=16)
     >>> from annotated.lab.run import build_model
     >>> probe = probe_positions(build_model(config, 20), config)
     >>> probe.distance.shape, probe.scheme_score.shape, probe.model_score.shape

@@ -56,6 +56,9 @@ def build_model(config: LabConfig, vocab_size: int) -> nn.Module:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated.lab import LabConfig
+    >>> from annotated.lab.run import build_model
     >>> a = build_model(LabConfig(task="copy", seed=1), 13)
     >>> b = build_model(LabConfig(task="copy", seed=1), 13)
     >>> type(a).__name__, all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
@@ -74,14 +77,16 @@ def learning_rate(config: LabConfig, step: int) -> float:
 
     Examples
     --------
-    >>> c = LabConfig(lr=1.0, steps=100, warmup=10, schedule="noam")
+    >>> from annotated.lab import LabConfig
+    >>> from annotated.lab.run import learning_rate
+    >>> c = LabConfig(lr=1.0, max_steps=100, warmup=10, schedule="noam")
     >>> learning_rate(c, 10), learning_rate(c, 40)               # peak, then 1/sqrt(s)
     (1.0, 0.5)
     >>> from dataclasses import replace
     >>> learning_rate(replace(c, schedule="constant"), 5)        # linear warmup, then flat
     0.5
     """
-    lr, warmup, total = config.lr, config.warmup, config.steps
+    lr, warmup, total = config.lr, config.warmup, config.max_steps
     if config.schedule == "warmup_cosine":
         return warmup_cosine(step, max_lr=lr, min_lr=lr / 10, warmup=warmup, total=total)
     if config.schedule == "noam":
@@ -119,7 +124,8 @@ class LabRun:
 
     Examples
     --------
-    >>> run = LabRun(LabConfig(task="copy", N=1, d_model=64, h=2, steps=30,
+    >>> from annotated.lab import LabConfig, LabRun
+    >>> run = LabRun(LabConfig(task="copy", N=1, d_model=64, h=2, max_steps=30,
     ...                        batch_size=32, lr=3e-3, warmup=5))
     >>> run.start().wait(120)
     True
@@ -148,7 +154,7 @@ class LabRun:
         self.step = 0
         self.status = "ready"
         self.error = ""
-        self.record_every = max(1, config.steps // CURVE_POINTS)
+        self.record_every = max(1, config.max_steps // CURVE_POINTS)
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -200,7 +206,7 @@ class LabRun:
             "name": self.name,
             "status": self.status,
             "step": self.step,
-            "steps": self.config.steps,
+            "max_steps": self.config.max_steps,
             "parameters": self.parameters,
             "train_loss": round(c.train_loss_avg[-1], 4) if len(c) else None,
             "val_loss": round(val[-1], 4) if val else None,
@@ -222,7 +228,7 @@ class LabRun:
         val = self.data.val_batches()
         params = [p for p in self.model.parameters() if p.requires_grad]
         began = time.perf_counter()
-        for s in range(self.step + 1, self.config.steps + 1):
+        for s in range(self.step + 1, self.config.max_steps + 1):
             if self._stop.is_set() or time.perf_counter() - began > MAX_SECONDS:
                 self.status = "stopped"
                 self.error = "" if self._stop.is_set() else f"time limit ({MAX_SECONDS:.0f} s)"
@@ -239,7 +245,7 @@ class LabRun:
         lr = learning_rate(self.config, s)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        record = s == 1 or s % self.record_every == 0 or s == self.config.steps
+        record = s == 1 or s % self.record_every == 0 or s == self.config.max_steps
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         batch = self.data.train_batch(s - 1)

@@ -27,8 +27,9 @@ class LabSession:
 
     Examples
     --------
+    >>> from annotated.lab import LabConfig, LabSession
     >>> session = LabSession()
-    >>> run = session.train(LabConfig(task="copy", steps=3, batch_size=4, warmup=0))
+    >>> run = session.train(LabConfig(task="copy", max_steps=3, batch_size=4, warmup=0))
     >>> run.name, run.wait(60), session.names()
     ('run 1', True, ['run 1'])
     >>> session.table()[0][:3]
@@ -101,6 +102,7 @@ class LabSession:
 
         Examples
         --------
+        >>> from annotated.lab import LabSession
         >>> LabSession.colour("run 1"), LabSession.colour("run 12")
         (0, 1)
         """
@@ -133,7 +135,7 @@ class LabSession:
             rows.append([
                 name, s["status"], s["step"], s["train_loss"], s["val_loss"], s["tokens_per_s"],
                 run.parameters, c.task, c.N, c.d_model, c.h, c.norm, c.layout,
-                c.activation, c.positions, c.share_embeddings, c.batch_size, c.seq_len, c.lr,
+                c.activation, c.positions, c.share_embeddings, c.batch_size, c.max_len, c.lr,
                 c.schedule, c.warmup, c.seed,
             ])  # fmt: skip
         return rows
@@ -142,5 +144,5 @@ class LabSession:
 TABLE_COLUMNS = [
     "run", "status", "step", "train loss", "val loss", "tokens/s", "parameters", "task",
     "depth", "width", "heads", "norm", "layout", "activation", "positions", "tied", "batch",
-    "seq len", "lr", "schedule", "warmup", "seed",
+    "max len", "lr", "schedule", "warmup", "seed",
 ]  # fmt: skip

@@ -48,6 +48,7 @@ def chosen_blocks(config: LabConfig) -> dict[str, Any]:
 
     Examples
     --------
+    >>> from annotated.lab import LabConfig, chosen_blocks
     >>> list(chosen_blocks(LabConfig(norm="rms", activation="swiglu", positions="rope")))
     ['GPT', 'GPTBlock', 'MultiHeadedAttention', 'attention', 'RotaryEmbedding', 'SublayerConnection', 'RMSNorm', 'SwiGLU']
     >>> list(chosen_blocks(LabConfig(task="sort", norm="none", positions="none")))[:4]
@@ -72,6 +73,7 @@ def source_of(config: LabConfig, name: str) -> str:
 
     Examples
     --------
+    >>> from annotated.lab import LabConfig, source_of
     >>> print(source_of(LabConfig(norm="rms"), "RMSNorm").splitlines()[0])
     # annotated/norms.py
     >>> source_of(LabConfig(norm="rms"), "LayerNorm")

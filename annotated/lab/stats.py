@@ -74,6 +74,8 @@ def named_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
     Examples
     --------
+    >>> from annotated import make_model
+    >>> from annotated.lab.stats import named_layers
     >>> [name for name, _ in named_layers(make_model(5, 5, N=2, d_model=8, d_ff=16, h=2))]
     ['enc 1', 'enc 2', 'dec 1', 'dec 2']
     """
@@ -96,6 +98,9 @@ def score_std(attn: MultiHeadedAttention, args: tuple[Any, ...], kwargs: dict[st
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import MultiHeadedAttention
+    >>> from annotated.lab.stats import score_std
     >>> attn = MultiHeadedAttention(h=2, d_model=8, dropout=0.0)
     >>> x = torch.randn(1, 5, 8)                          # (batch, seq, d_model)
     >>> s = score_std(attn, (x, x, x), {"is_causal": True})
@@ -134,6 +139,9 @@ class StatsRecorder:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.lab import StatsRecorder
     >>> model = GPT(GPTConfig(vocab_size=11, max_len=8, N=3, h=2, d_model=16))
     >>> recorder = StatsRecorder(model)
     >>> with recorder.recording():

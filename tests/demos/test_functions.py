@@ -255,7 +255,7 @@ def test_lab_input_errors_keep_their_quotes() -> None:
 
     session = LabSession()
     try:
-        assert session.train(tiny(TINY_TASK, steps=2)).wait(120)
+        assert session.train(tiny(TINY_TASK, max_steps=2)).wait(120)
         for ask in (lambda: sample(session, None, "abc"), lambda: attention(session, None, "abc")):
             with pytest.raises(gr.Error) as error:
                 ask()

@@ -14,15 +14,15 @@ from annotated.tokenizers.char import CharTokenizer
 TEXT = (
     "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n" * 40
 )
-TINY_TASK = LabConfig(task="copy", N=1, d_model=64, h=2, steps=20, batch_size=16, warmup=2)
+TINY_TASK = LabConfig(task="copy", N=1, d_model=64, h=2, max_steps=20, batch_size=16, warmup=2)
 TINY_GPT = LabConfig(
     task="shakespeare",
     N=1,
     d_model=64,
     h=2,
-    steps=20,
+    max_steps=20,
     batch_size=8,
-    seq_len=16,
+    max_len=16,
     warmup=2,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -19,19 +20,25 @@ BASE = LabConfig()
 @pytest.mark.parametrize(
     ("changes", "explanation"),
     [
-        ({"d_model": 100, "h": 3}, "width 100 is not divisible by 3 heads"),
+        ({"d_model": 100, "h": 3}, "d_model (100) must be divisible by h (3)"),
         ({"d_model": 100, "h": 3}, "try width 99 or 102"),
-        ({"d_model": 72, "h": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
-        ({"d_model": 72, "h": 8, "positions": "rope"}, "72 / 8 = 9 is odd"),
-        ({"d_model": 65, "h": 5, "positions": "sinusoidal"}, "sine with a cosine"),
-        ({"warmup": 300, "steps": 200}, "warmup (300 steps) is longer than the run (200 steps)"),
+        ({"d_model": 72, "h": 8, "positions": "rope"}, "RoPE rotates feature pairs"),
+        (
+            {"d_model": 72, "h": 8, "positions": "rope"},
+            "d_k must be even, got 9; try width 64 or 80",
+        ),
+        ({"d_model": 65, "h": 5, "positions": "sinusoidal"}, "even d_model, got 65; try width 70"),
+        (
+            {"warmup": 300, "max_steps": 200},
+            "warmup (300 steps) is longer than the run (200 steps)",
+        ),
         ({"N": 0}, "depth (layers) must be a whole number from 1 to 12; got 0"),
         ({"N": 2.5}, "depth (layers) must be a whole number"),
         ({"d_model": 1024}, "width (d_model) must be a whole number from 64 to 512"),
         ({"h": 1}, "heads must be a whole number from 2 to 16"),
         ({"lr": 0.0}, "learning rate must be a number from 1e-05 to 1"),
         ({"lr": float("nan")}, "learning rate must be a number"),
-        ({"steps": True}, "steps must be a whole number"),
+        ({"max_steps": True}, "steps (max_steps) must be a whole number"),
         ({"task": "reverse"}, "task must be one of copy, sort, add, shakespeare; got 'reverse'"),
         ({"norm": "batch"}, "norm must be one of layer, rms, none"),
         ({"schedule": "linear"}, "schedule must be one of constant, warmup_cosine, noam"),
@@ -73,7 +80,7 @@ def test_the_task_picks_the_family() -> None:
 
 
 # every config the sliders can produce either builds or explains itself
-WHOLE = {k: v for k, v in LIMITS.items() if k not in ("lr", "steps", "warmup", "seed")}
+WHOLE = {k: v for k, v in LIMITS.items() if k not in ("lr", "max_steps", "warmup", "seed")}
 
 
 @given(
@@ -89,6 +96,12 @@ def test_valid_configs_build_and_invalid_ones_say_why(
     if config.problems():
         with pytest.raises(LabConfigError):
             config.model_config(13)
+        suggested = re.search(r"try width (\d+)(?: or (\d+))?$", config.problems()[-1])
+        assert suggested, config.problems()
+        for width in filter(None, suggested.groups()):  # each suggestion builds, and is nearest
+            assert not replace(config, d_model=int(width)).problems()
+            between = range(min(d_model, int(width)) + 1, max(d_model, int(width)))
+            assert all(replace(config, d_model=w).problems() for w in between)
     else:
         config.model_config(13)  # the model's own config accepts it: no crash after our check
 
@@ -103,8 +116,11 @@ def test_json_round_trip_and_bad_json() -> None:
         LabConfig.from_json(json.dumps({"format": "other/9", "config": {}}))
     with pytest.raises(LabConfigError, match="unknown Lab config fields: dropout"):
         LabConfig.from_json(json.dumps({"dropout": 0.1}))
+    old = json.dumps({"format": "annotated-lab-config/1", "config": {"steps": 9, "seq_len": 8}})
+    with pytest.raises(LabConfigError, match=r"seq_len \(now max_len\), steps \(now max_steps\)"):
+        LabConfig.from_json(old)  # an export from before the rename names the new keys
 
 
 def test_trained_length() -> None:
-    assert replace(BASE, seq_len=128).trained_length() == 128
+    assert replace(BASE, max_len=128).trained_length() == 128
     assert replace(BASE, task="add").trained_length() == 8  # 7 symbols and </s>

@@ -26,7 +26,7 @@ def test_attention_maps_are_row_stochastic_with_the_right_shapes() -> None:
     assert maps[0].keys == ["3", "1", "4", "</s>"]
     config = tiny(TINY_GPT, N=2)
     gpt = LabRun(config, data=gpt_data(config))
-    text = "To be, or not to be, that is the question"  # longer than seq_len 16
+    text = "To be, or not to be, that is the question"  # longer than max_len 16
     maps = run_attention(gpt, text)
     assert [m.weights.shape for m in maps] == [(2, 16, 16)] * 2
     assert "".join(maps[0].keys) == text[-16:]

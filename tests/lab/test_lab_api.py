@@ -27,13 +27,13 @@ TINY = {
     "N": 1,
     "d_model": 64,
     "h": 2,
-    "steps": 12,
+    "max_steps": 12,
     "batch_size": 16,
     "warmup": 2,
 }
 TINY_GPT = {
-    "task": "shakespeare", "N": 1, "d_model": 64, "h": 4, "steps": 12, "batch_size": 8,
-    "seq_len": 32, "warmup": 2, "positions": "rope", "norm": "rms",
+    "task": "shakespeare", "N": 1, "d_model": 64, "h": 4, "max_steps": 12, "batch_size": 8,
+    "max_len": 32, "warmup": 2, "positions": "rope", "norm": "rms",
 }  # fmt: skip
 FIRST_POINT_S = 10.0  # the issue's bar: a tiny model's first curve point within 10 s
 # ... and while it trains, the other controls answer within this many times their latency on
@@ -122,9 +122,9 @@ def test_sample_attention_probe_and_code(fresh: Any) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"d_model": 96, "h": 5}, "width 96 is not divisible by 5 heads"),
-        ({"d_model": 72, "h": 8, "positions": "rope"}, "RoPE rotates pairs of features"),
-        ({"warmup": 50, "steps": 10}, "longer than the run"),
+        ({"d_model": 96, "h": 5}, "d_model (96) must be divisible by h (5)"),
+        ({"d_model": 72, "h": 8, "positions": "rope"}, "RoPE rotates feature pairs"),
+        ({"warmup": 50, "max_steps": 10}, "longer than the run"),
         ({"N": 40}, "maximum value 12"),  # the slider refuses it before our check
         ({"lr": 5.0}, "learning rate must be a number from 1e-05 to 1; got 5.0"),
     ],
@@ -154,9 +154,9 @@ def test_two_sessions_keep_their_own_runs(app_url: str, fresh: Any) -> None:
 
     other = Client(app_url, verbose=False, download_files=False, analytics_enabled=False)
     try:
-        job = fresh.submit(**(TINY | {"steps": 20}), api_name="/lab_train")
+        job = fresh.submit(**(TINY | {"max_steps": 20}), api_name="/lab_train")
         other_job = other.submit(
-            **(TINY | {"steps": 20, "seed": 5, "positions": "alibi"}), api_name="/lab_train"
+            **(TINY | {"max_steps": 20, "seed": 5, "positions": "alibi"}), api_name="/lab_train"
         )
         mine, theirs = job.result()[0], other_job.result()[0]
         assert mine["name"] == theirs["name"] == "run 1"  # each session numbers its own runs
@@ -227,7 +227,7 @@ def _train_and_poke(client: Any) -> tuple[float, Latencies, dict[str, Any], Late
     controls five times each while it trains, then Stop, then time the controls again idle."""
     fields = list(LabConfig().to_dict().values())
     start = time.perf_counter()
-    job = client.submit(steps=5000, api_name="/lab_train")
+    job = client.submit(max_steps=5000, api_name="/lab_train")
     first = None
     while first is None and time.perf_counter() - start < 60:
         outputs = job.outputs()

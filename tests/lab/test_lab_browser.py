@@ -78,7 +78,7 @@ def test_an_impossible_config_is_explained_on_the_page(page: Any) -> None:
     set_number(page, "lab-width", 72)
     set_number(page, "lab-heads", 5)
     verdict = page.locator("#lab-verdict")
-    verdict.get_by_text("width 72 is not divisible by 5 heads").wait_for()
+    verdict.get_by_text("d_model (72) must be divisible by h (5)").wait_for()
     assert "try width 70 or 75" in verdict.inner_text()
     assert page.locator("#lab-train").is_disabled()  # explained, and nothing to crash on
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from annotated.lab import LabConfig, probe_positions
 from annotated.lab.run import build_model
 from annotated.positional import alibi_slopes
 
-GPT_CONFIG = LabConfig(N=1, d_model=64, h=4, seq_len=16)
+GPT_CONFIG = LabConfig(N=1, d_model=64, h=4, max_len=16)
 
 
 def probe(positions: str, length: int | None = None, **changes: object):  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ def trained(run: LabRun) -> LabRun:
 
 
 def test_a_few_steps_reduce_the_loss_of_a_task_model() -> None:
-    run = trained(LabRun(tiny(TINY_TASK, steps=40, batch_size=32, lr=3e-3)))
+    run = trained(LabRun(tiny(TINY_TASK, max_steps=40, batch_size=32, lr=3e-3)))
     c = run.curves
     assert c.step == list(range(1, 41))
     steps, val = c.val_points()
@@ -35,7 +35,7 @@ def test_a_few_steps_reduce_the_loss_of_a_task_model() -> None:
 
 
 def test_a_few_steps_reduce_the_loss_of_a_gpt() -> None:
-    config = tiny(TINY_GPT, steps=40, lr=1e-2)
+    config = tiny(TINY_GPT, max_steps=40, lr=1e-2)
     run = trained(LabRun(config, data=gpt_data(config)))
     _, val = run.curves.val_points()
     assert run.curves.train_loss_avg[-1] < 0.7 * run.curves.train_loss[0]
@@ -45,14 +45,14 @@ def test_a_few_steps_reduce_the_loss_of_a_gpt() -> None:
 
 
 def test_the_same_config_trains_the_same_run() -> None:
-    a, b = (trained(LabRun(tiny(TINY_TASK, steps=5))) for _ in range(2))
+    a, b = (trained(LabRun(tiny(TINY_TASK, max_steps=5))) for _ in range(2))
     assert a.curves.train_loss == b.curves.train_loss
-    c = trained(LabRun(tiny(TINY_TASK, steps=5, seed=1)))
+    c = trained(LabRun(tiny(TINY_TASK, max_steps=5, seed=1)))
     assert c.curves.train_loss != a.curves.train_loss
 
 
 def test_stop_keeps_what_was_trained() -> None:
-    run = LabRun(tiny(TINY_TASK, steps=5000))
+    run = LabRun(tiny(TINY_TASK, max_steps=5000))
     before = [p.detach().clone() for p in run.model.parameters()]
     run.start()
     deadline = time.monotonic() + WAIT_S
@@ -67,7 +67,7 @@ def test_stop_keeps_what_was_trained() -> None:
 
 
 def test_snapshot_while_training_is_a_consistent_copy() -> None:
-    run = LabRun(tiny(TINY_TASK, steps=5000)).start()
+    run = LabRun(tiny(TINY_TASK, max_steps=5000)).start()
     try:
         for _ in range(3):
             copy = run.snapshot()
@@ -95,20 +95,20 @@ def test_a_run_that_diverges_says_so() -> None:
             w = next(model.parameters())
             return w.sum() * (float("nan") if batch >= 2 else 1.0), 1
 
-    run = LabRun(tiny(TINY_TASK, steps=10), data=Exploding())
+    run = LabRun(tiny(TINY_TASK, max_steps=10), data=Exploding())
     run.start().wait(WAIT_S)
     assert run.status == "diverged" and run.step == 2
     assert "the loss became nan at step 3" in run.error
 
 
 def test_an_impossible_config_is_refused_before_anything_is_built() -> None:
-    with pytest.raises(LabConfigError, match="not divisible"):
+    with pytest.raises(LabConfigError, match="must be divisible"):
         LabRun(tiny(TINY_TASK, d_model=100, h=3))
 
 
 @pytest.mark.parametrize("schedule", ["constant", "warmup_cosine", "noam"])
 def test_schedules_peak_at_the_chosen_rate_after_warmup(schedule: str) -> None:
-    config = tiny(TINY_TASK, lr=2e-3, warmup=10, steps=100, schedule=schedule)
+    config = tiny(TINY_TASK, lr=2e-3, warmup=10, max_steps=100, schedule=schedule)
     rates = [learning_rate(config, s) for s in range(1, 101)]
     assert max(rates) == pytest.approx(2e-3)
     assert rates.index(max(rates)) == 9  # step 10, the end of warmup
@@ -116,7 +116,7 @@ def test_schedules_peak_at_the_chosen_rate_after_warmup(schedule: str) -> None:
 
 
 def test_curves_csv_round_trip() -> None:
-    run = trained(LabRun(tiny(TINY_TASK, steps=6)))
+    run = trained(LabRun(tiny(TINY_TASK, max_steps=6)))
     again = Curves.from_csv(run.curves.to_csv())
     assert again.step == run.curves.step
     assert again.train_loss == pytest.approx(run.curves.train_loss)

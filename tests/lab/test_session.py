@@ -19,7 +19,7 @@ def test_two_sessions_training_at_once_see_only_their_own_runs() -> None:
     def work(session: LabSession, seed: int) -> None:
         barrier.wait()
         for k in range(2):
-            session.train(tiny(TINY_TASK, steps=4, seed=seed + k)).wait(120)
+            session.train(tiny(TINY_TASK, max_steps=4, seed=seed + k)).wait(120)
 
     threads = [threading.Thread(target=work, args=(s, 10 * i)) for i, s in enumerate((alice, bob))]
     for t in threads:
@@ -35,19 +35,19 @@ def test_two_sessions_training_at_once_see_only_their_own_runs() -> None:
 
 def test_one_run_trains_at_a_time_and_stop_frees_the_session() -> None:
     session = LabSession()
-    first = session.train(tiny(TINY_TASK, steps=5000))
+    first = session.train(tiny(TINY_TASK, max_steps=5000))
     with pytest.raises(RuntimeError, match="run 1 is still training: stop it first"):
         session.train(TINY_TASK)
     assert session.stop() is first
     assert first.wait(120) and first.status == "stopped"
-    assert session.train(tiny(TINY_TASK, steps=2)).wait(120)
+    assert session.train(tiny(TINY_TASK, max_steps=2)).wait(120)
     assert session.stop() is None
 
 
 def test_the_oldest_runs_make_room() -> None:
     session = LabSession()
     for _ in range(MAX_RUNS + 2):
-        session.train(tiny(TINY_TASK, steps=1, warmup=0)).wait(120)
+        session.train(tiny(TINY_TASK, max_steps=1, warmup=0)).wait(120)
     assert session.names() == [f"run {k}" for k in range(3, MAX_RUNS + 3)]
     assert session.current is session.runs[f"run {MAX_RUNS + 2}"]
     session.forget("run 3")
@@ -58,7 +58,7 @@ def test_the_oldest_runs_make_room() -> None:
 
 def test_table_has_a_row_per_run_with_every_column() -> None:
     session = LabSession()
-    session.train(tiny(TINY_TASK, steps=2, positions="alibi")).wait(120)
+    session.train(tiny(TINY_TASK, max_steps=2, positions="alibi")).wait(120)
     [row] = session.table()
     assert len(row) == len(TABLE_COLUMNS)
     assert dict(zip(TABLE_COLUMNS, row, strict=True))["positions"] == "alibi"
@@ -68,7 +68,7 @@ def test_an_empty_session_copies_as_a_new_one_and_a_busy_one_refuses() -> None:
     session = LabSession()
     fresh = copy.deepcopy(session)
     assert isinstance(fresh, LabSession) and fresh is not session
-    session.train(tiny(TINY_TASK, steps=1, warmup=0)).wait(120)
+    session.train(tiny(TINY_TASK, max_steps=1, warmup=0)).wait(120)
     with pytest.raises(TypeError, match="not copied"):
         copy.deepcopy(session)
     assert LabSession().get.__doc__  # the session is usable without Gradio

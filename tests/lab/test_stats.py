@@ -13,7 +13,7 @@ from tests.lab.helpers import TINY_GPT, TINY_TASK, gpt_data, tiny
 
 
 def test_a_run_records_one_value_per_layer() -> None:
-    config = tiny(TINY_TASK, N=3, steps=10)
+    config = tiny(TINY_TASK, N=3, max_steps=10)
     run = LabRun(config)
     run.start().wait(120)
     assert run.stats[0].step == 1 and run.stats[-1].step == 10
@@ -21,7 +21,7 @@ def test_a_run_records_one_value_per_layer() -> None:
         assert s.layers == ("enc 1", "enc 2", "enc 3", "dec 1", "dec 2", "dec 3")
         for values in (s.activation_norm, s.grad_norm, s.qk_std):
             assert len(values) == 6 and all(math.isfinite(v) and v > 0 for v in values)
-    gpt = LabRun(tiny(TINY_GPT, N=2, steps=3), data=gpt_data(TINY_GPT))
+    gpt = LabRun(tiny(TINY_GPT, N=2, max_steps=3), data=gpt_data(TINY_GPT))
     gpt.start().wait(120)
     assert gpt.stats[-1].layers == ("block 1", "block 2")
 
