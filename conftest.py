@@ -4,8 +4,8 @@
 * Hypothesis profiles chosen by ``HYPOTHESIS_PROFILE``: ``dev`` (few examples, the default)
   and ``ci`` (fixed counts, derandomised);
 * no network: sockets may connect to loopback only;
-* doctests see ``torch``, ``np`` and every public name of ``annotated`` (except in
-  ``numpy_ref``, whose functions share those names).
+* doctests stand alone: each sees only the names it imports, not its module's, so it runs as
+  it would pasted into a Python prompt.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ import os
 import socket
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, settings
-
-import annotated
 
 # the demo app needs the optional Gradio (the demos extra); without it, skip its doctests
 collect_ignore = [] if importlib.util.find_spec("gradio") else ["annotated/demo"]
@@ -60,11 +57,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _doctest_names(doctest_namespace: dict[str, Any], request: pytest.FixtureRequest) -> None:
-    doctest_namespace.update(torch=torch, np=np)
-    public = {name: getattr(annotated, name) for name in annotated.__all__}
-    if "numpy_ref" in request.node.nodeid:  # numpy_ref's own names stay its own
-        for name in public:
-            doctest_namespace.pop(name, None)
-    else:
-        doctest_namespace.update(public)
+def _doctests_stand_alone(request: pytest.FixtureRequest) -> None:
+    """A doctest sees only what it imports, not its module's names: it runs as pasted."""
+    dtest = getattr(request.node, "dtest", None)
+    if dtest is not None:
+        dtest.globs.clear()
+        dtest.globs["__name__"] = "__main__"

@@ -59,6 +59,7 @@ class AttentionMap(NamedTuple):
 
     Examples
     --------
+    >>> import torch
     >>> from annotated import AttentionMap
     >>> m = AttentionMap("decoder", "cross", 2, torch.full((4, 2, 3), 1 / 3), ["<s>", "1"],
     ...                  ["1", "2", "</s>"])
@@ -132,6 +133,7 @@ def attention_maps(
 
     Examples
     --------
+    >>> import torch
     >>> from annotated import GPT, GPTConfig, attention_maps
     >>> gpt = GPT(GPTConfig(vocab_size=3, max_len=8, N=2, h=2, d_model=8))
     >>> maps = attention_maps(gpt, torch.tensor([[0, 1, 2, 1]]), ["a", "b", "c"])

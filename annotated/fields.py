@@ -24,6 +24,7 @@ class Bound:
 
     Examples
     --------
+    >>> from annotated.fields import POSITIVE, PROBABILITY
     >>> POSITIVE.problem("N", 0), PROBABILITY.problem("dropout", 0.5)
     ('N must be positive, got 0', None)
     """
@@ -102,6 +103,7 @@ def field_docs(cls: type) -> dict[str, str]:
 
     Examples
     --------
+    >>> from annotated.fields import field_docs
     >>> from annotated.training.loop import LoopOptions
     >>> field_docs(LoopOptions)["grad_accum"]
     'Micro-batches per optimizer step, :math:`k`.'
@@ -133,6 +135,7 @@ def leaves(record: Any) -> dict[str, Any]:
 
     Examples
     --------
+    >>> from annotated.fields import leaves
     >>> from annotated.training.loop import LoopOptions
     >>> leaves(LoopOptions(max_steps=5))["max_steps"]
     5

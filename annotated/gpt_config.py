@@ -72,6 +72,7 @@ class GPTConfig:
 
     Examples
     --------
+    >>> from annotated import GPTConfig
     >>> config = GPTConfig.nanogpt_shakespeare_char(vocab_size=65)
     >>> config.N, config.h, config.d_model, config.max_len, config.d_ff
     (4, 4, 128, 64, 512)
@@ -147,6 +148,7 @@ class GPTConfig:
 
         Examples
         --------
+        >>> from annotated import GPTConfig
         >>> config = GPTConfig.nanogpt_shakespeare_char(positions="rope")
         >>> GPTConfig.from_dict(config.to_dict()) == config
         True

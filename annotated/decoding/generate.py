@@ -109,6 +109,8 @@ def next_token_logits(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig, next_token_logits
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=4, N=2, h=2, d_model=8))
     >>> tokens, cache = torch.tensor([[1, 2, 3]]), model.make_cache()
     >>> cached = next_token_logits(model, tokens, cache)
@@ -167,6 +169,8 @@ def generate_stream(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig, generate_stream
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> stream = generate_stream(model, torch.tensor([[1, 2]]), 3, temperature=0)
     >>> [token.shape for token in stream]              # one (batch,) tensor per step
@@ -228,6 +232,8 @@ def generate(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig, generate
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=2, h=2, d_model=8))
     >>> prompt = torch.tensor([[1, 2], [3, 4]])                  # (batch, seq)
     >>> out = generate(model, prompt, 12, generator=torch.Generator().manual_seed(0))

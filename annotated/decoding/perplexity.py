@@ -54,6 +54,9 @@ def mean_cross_entropy(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig, mean_cross_entropy
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> loss = mean_cross_entropy(model, torch.randint(10, (100,)))
     >>> bool(abs(loss - np.log(10)) < 0.1)            # a fresh model is near uniform
@@ -119,6 +122,8 @@ def perplexity(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig, perplexity
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> torch.nn.init.zeros_(model.lm_head.weight)      # uniform logits (tied: E is 0 too)
     Parameter containing: ...

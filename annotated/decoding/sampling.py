@@ -52,6 +52,8 @@ def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import top_k_filter
     >>> top_k_filter(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), k=2)
     tensor([[-inf, 3., 2., -inf]])
     """
@@ -88,6 +90,8 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import top_p_filter
     >>> logits = torch.tensor([[0.5, 0.3, 0.15, 0.05]]).log()
     >>> top_p_filter(logits, p=0.75).exp()            # 0.5 < 0.75, 0.5 + 0.3 >= 0.75
     tensor([[0.5000, 0.3000, 0.0000, 0.0000]])
@@ -140,6 +144,8 @@ def sample_next(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import sample_next
     >>> logits = torch.tensor([[0.0, 2.0, 1.0], [5.0, 0.0, 0.0]])   # (batch, vocab)
     >>> sample_next(logits, temperature=0)                          # greedy
     tensor([1, 0])

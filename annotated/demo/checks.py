@@ -23,6 +23,7 @@ def refused(message: str) -> gr.Error:
 
     Examples
     --------
+    >>> from annotated.demo.checks import refused
     >>> error = refused("The input is empty.")
     >>> error.message, error.print_exception
     ('The input is empty.', False)
@@ -35,6 +36,7 @@ def number(value: Any, name: str, low: float, high: float, *, whole: bool = Fals
 
     Examples
     --------
+    >>> from annotated.demo.checks import number
     >>> number(3, "beam width", 1, 8, whole=True)
     3.0
     >>> number(2.5, "beam width", 1, 8, whole=True)
@@ -63,6 +65,7 @@ def invalid_input(error: ValueError) -> gr.Error:
 
     Examples
     --------
+    >>> from annotated.demo.checks import invalid_input
     >>> invalid_input(ValueError("'x' is not a single digit; e.g. '3 1'"))
     Error("Not a valid input: 'x' is not a single digit; e.g. '3 1'.")
     """

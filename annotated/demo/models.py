@@ -51,6 +51,7 @@ class Models:
     Examples
     --------
     >>> from annotated import EncoderDecoder, get_task
+    >>> from annotated.demo import Models
     >>> from annotated.tasks import TaskModel
     >>> calls = []
     >>> def loader(name):
@@ -103,6 +104,7 @@ def model_sizes(name: str) -> tuple[int, int]:
 
     Examples
     --------
+    >>> from annotated.demo.models import model_sizes
     >>> model_sizes("copy")
     (1, 2)
     """

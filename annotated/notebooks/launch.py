@@ -53,6 +53,7 @@ def marimo_command(
 
     Examples
     --------
+    >>> from annotated.notebooks import marimo_command
     >>> cmd = marimo_command(run=True, port=2800, browser=False, python="python")
     >>> cmd[:4], cmd[4].endswith("annotated_transformer.py")
     (['python', '-m', 'marimo', 'run'], True)
@@ -77,6 +78,7 @@ def offline_environment(base: Mapping[str, str] | None = None) -> dict[str, str]
 
     Examples
     --------
+    >>> from annotated.notebooks import offline_environment
     >>> env = offline_environment({"PATH": "/usr/bin", "OMP_NUM_THREADS": "2"})
     >>> env == {"PATH": "/usr/bin", "OMP_NUM_THREADS": "1", "MARIMO_SKIP_UPDATE_CHECK": "1"}
     True

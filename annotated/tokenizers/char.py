@@ -30,6 +30,7 @@ class CharTokenizer:
 
     Examples
     --------
+    >>> from annotated.tokenizers import CharTokenizer
     >>> tok = CharTokenizer.from_text("hello world")
     >>> tok.vocab_size, tok.encode("hello")
     (8, [3, 2, 4, 4, 5])

@@ -34,6 +34,7 @@ class Vocabulary:
 
     Examples
     --------
+    >>> from annotated import Vocabulary
     >>> vocab = Vocabulary(tuple("0123456789"))
     >>> len(vocab), vocab.pad, vocab.start, vocab.end
     (13, 0, 1, 2)

@@ -65,6 +65,7 @@ class TrainState:
 
     Examples
     --------
+    >>> from annotated import TrainState
     >>> a, b = TrainState(), TrainState()
     >>> a.history.append({"loss": 1.0})
     >>> b.history, TrainState.from_dict(a.to_dict()) == a
@@ -110,6 +111,7 @@ class LoopOptions:
 
     Examples
     --------
+    >>> from annotated import LoopOptions
     >>> LoopOptions(max_steps=1000, grad_accum=4).grad_accum
     4
     >>> LoopOptions(max_steps=10, grad_accum=0)
@@ -209,6 +211,8 @@ def train(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated import LoopOptions, train
     >>> torch.manual_seed(0)                         # doctest: +ELLIPSIS
     <torch._C.Generator object at ...>
     >>> model = torch.nn.Linear(1, 1, bias=False)    # learn y = 3 x

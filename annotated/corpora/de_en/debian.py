@@ -38,6 +38,7 @@ class Package:
 
     Examples
     --------
+    >>> from pathlib import Path
     >>> from annotated.corpora.de_en.debian import Package
     >>> Package("trans-de-en", "1.9-6", "GPL-2+", Path("/tmp/ding")).record()
     {'package': 'trans-de-en', 'version': '1.9-6', 'licence': 'GPL-2+', 'deb_sha256': ''}
@@ -128,6 +129,7 @@ def find_unpacked(folder: Path) -> dict[str, Package]:
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
     >>> from annotated.corpora.de_en.debian import find_unpacked
     >>> folder = Path(tempfile.mkdtemp())
     >>> (folder / "ding/usr/share/trans").mkdir(parents=True)
@@ -153,6 +155,7 @@ def licence_of(root: Path, name: str) -> str:
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
     >>> from annotated.corpora.de_en.debian import licence_of
     >>> root = Path(tempfile.mkdtemp())
     >>> (root / "usr/share/doc/ding").mkdir(parents=True)

@@ -51,6 +51,7 @@ def plays_to_text(markdown: str) -> str:
 
     Examples
     --------
+    >>> from annotated.tasks.language_model.corpus import plays_to_text
     >>> md = "# Hamlet\\n\\n_Enter HAMLET_\\n\\n**HAMLET**  \\nTo be, or not to be\\u2014  \\n"
     >>> print(plays_to_text(md))
     HAMLET:
@@ -116,6 +117,7 @@ def load_corpus(path: str | os.PathLike[str] | None = None) -> str:
 
     Examples
     --------
+    >>> from annotated.tasks.language_model.corpus import load_corpus
     >>> text = load_corpus()
     >>> text[:8], len(text) > 4_000_000
     ('THESEUS:', True)
@@ -141,6 +143,7 @@ def split_corpus(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
 
     Examples
     --------
+    >>> from annotated.tasks.language_model.corpus import split_corpus
     >>> split_corpus("abcdefghij")
     ('abcdefghi', 'j')
     """

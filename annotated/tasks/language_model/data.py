@@ -61,6 +61,7 @@ def batch_rng(seed: int, index: int) -> np.random.Generator:
 
     Examples
     --------
+    >>> from annotated.tasks.language_model.data import batch_rng
     >>> int(batch_rng(0, 7).integers(100)) == int(batch_rng(0, 7).integers(100))  # of (s, i)
     True
     >>> len({int(batch_rng(s, 0).integers(2**62)) for s in range(3)})    # seeds differ
@@ -103,6 +104,8 @@ def lm_batch(
 
     Examples
     --------
+    >>> import torch
+    >>> from annotated.tasks.language_model.data import lm_batch
     >>> data = torch.arange(100)
     >>> b = lm_batch(data, seed=0, index=3, batch_size=4, max_len=8)
     >>> b.x.shape, torch.equal(b.y, b.x + 1)              # (batch, seq); y is x shifted
@@ -133,6 +136,10 @@ def lm_loss(model: nn.Module, batch: LMBatch) -> tuple[torch.Tensor, int]:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.tasks.language_model.data import lm_batch, lm_loss
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> loss, n = lm_loss(model, lm_batch(torch.arange(50) % 10, seed=0, index=0,
     ...                                   batch_size=3, max_len=8))

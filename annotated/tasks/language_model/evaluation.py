@@ -28,6 +28,9 @@ def sample_text(model: GPT, tokenizer: CharTokenizer, n: int, *, seed: int = 0) 
 
     Examples
     --------
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.tasks.language_model.evaluation import sample_text
+    >>> from annotated.tokenizers import CharTokenizer
     >>> tok = CharTokenizer.from_text("ab\\n")
     >>> model = GPT(GPTConfig(vocab_size=3, max_len=8, N=1, h=1, d_model=8))
     >>> len(sample_text(model, tok, 20))
@@ -73,6 +76,10 @@ def estimate_loss(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.tasks.language_model.evaluation import estimate_loss
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> loss = estimate_loss(model, torch.randint(10, (200,)), 4, 2, 8)
     >>> bool(abs(loss - np.log(10)) < 0.2)             # near uniform before training

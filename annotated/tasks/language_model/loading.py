@@ -35,6 +35,9 @@ def load_language_model(path: Path | str, device: torch.device | str = "cpu") ->
     Examples
     --------
     >>> import tempfile
+    >>> from annotated import GPT, GPTConfig, save_checkpoint
+    >>> from annotated.tasks import load_language_model
+    >>> from annotated.tokenizers import CharTokenizer
     >>> tok = CharTokenizer.from_text("to be or not")
     >>> model = GPT(GPTConfig(vocab_size=tok.vocab_size, max_len=8, N=1, h=2,
     ...                       d_model=8))

@@ -27,6 +27,7 @@ class AdditionTask(Task):
 
     Examples
     --------
+    >>> from annotated.tasks import AdditionTask
     >>> task = AdditionTask()
     >>> task.answer("123+456"), task.answer(" 999 + 1 ")
     ('579', '1000')

@@ -19,6 +19,7 @@ class CopyTask(DigitTask):
 
     Examples
     --------
+    >>> from annotated.tasks import CopyTask
     >>> task = CopyTask()
     >>> task.answer("3 1 4 1 5")
     '3 1 4 1 5'

@@ -37,6 +37,8 @@ class DigitTask(Task):
 
     Examples
     --------
+    >>> import random
+    >>> from annotated.tasks.seq2seq.digits import DigitTask
     >>> class ReverseTask(DigitTask):
     ...     name = "reverse"
     ...     def solve(self, source):

@@ -36,6 +36,7 @@ def predict(
 
     Examples
     --------
+    >>> from annotated import EncoderDecoder, get_task, predict
     >>> task = get_task("copy")
     >>> model = EncoderDecoder.from_config(task.config())
     >>> answers = predict(model, task, ["3 1 4", "2 7"])   # untrained: any digits at all
@@ -89,6 +90,7 @@ def exact_match(
 
     Examples
     --------
+    >>> from annotated import EncoderDecoder, exact_match, get_task
     >>> from annotated.pretrained import load
     >>> task = get_task("copy")
     >>> exact_match(load("copy").model, task, task.held_out(20))      # the shipped model

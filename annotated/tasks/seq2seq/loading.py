@@ -33,6 +33,7 @@ def load_task_model(path: Path | str, device: torch.device | str = "cpu") -> Tas
     Examples
     --------
     >>> import tempfile
+    >>> from annotated import EncoderDecoder, get_task, load_task_model, save_checkpoint
     >>> task = get_task("copy")
     >>> run = tempfile.mkdtemp()
     >>> _ = save_checkpoint(run, EncoderDecoder.from_config(task.config()),

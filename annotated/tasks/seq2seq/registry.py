@@ -15,6 +15,7 @@ def get_task(name: str) -> Task:
 
     Examples
     --------
+    >>> from annotated import get_task
     >>> get_task("add").answer("2+2")
     '4'
     >>> get_task("reverse")

@@ -19,6 +19,7 @@ class SortTask(DigitTask):
 
     Examples
     --------
+    >>> from annotated.tasks import SortTask
     >>> task = SortTask()
     >>> task.answer("3 1 4 1 5 9 2 6")
     '1 1 2 3 4 5 6 9'
