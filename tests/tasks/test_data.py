@@ -1,8 +1,10 @@
-"""Seeded generators, held-out sets never trained on, tensors, default sizes, exact match."""
+"""Seeded generators, held-out sets never trained on, tensors, default sizes, exact match,
+and the quick validation subset the options document."""
 
 from __future__ import annotations
 
 import functools
+import re
 
 import pytest
 import torch
@@ -10,7 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import annotated.tasks.seq2seq.evaluation as metric
+import annotated.tasks.seq2seq.run as task_run
 from annotated import EncoderDecoder, exact_match, get_task
+from annotated.fields import field_docs
+from annotated.tasks.seq2seq.options import RunOptions
 
 NAMES = ("copy", "sort", "add")
 
@@ -93,3 +98,21 @@ def test_exact_match_counts_whole_answers(monkeypatch: pytest.MonkeyPatch) -> No
     assert exact_match(model, task, texts) == 0.9
     with pytest.raises(ValueError, match="at least one"):
         exact_match(model, task, [])
+
+
+@pytest.mark.parametrize(("score", "decoded"), [(0.5, "quick"), (1.0, "all")])
+def test_validation_decodes_the_documented_subset_first(
+    monkeypatch: pytest.MonkeyPatch, score: float, decoded: str
+) -> None:
+    """``--val-examples``' help says how many inputs an evaluation decodes first: it does."""
+    documented = re.search(r"the first (\d+) of them", field_docs(RunOptions)["val_examples"])
+    assert documented, field_docs(RunOptions)["val_examples"]
+    quick = int(documented.group(1))
+    assert quick == task_run.QUICK_EVAL
+    task, seen = get_task("copy"), []
+    val = task.held_out(quick + 50, "val")
+    monkeypatch.setattr(task_run, "exact_match", lambda m, t, texts: seen.append(texts) or score)
+    monkeypatch.setattr(task_run, "_perplexity", lambda m, t, texts: 1.0)
+    result = task_run._evaluate(task, val, 0.9, model=None)  # type: ignore[arg-type]
+    expected = [val[:quick]] if decoded == "quick" else [val[:quick], val]
+    assert seen == expected and result["val_examples"] == len(expected[-1])

@@ -60,8 +60,8 @@ class RunOptions:
     stop_at : float
         Stop when the validation exact match reaches this at two evaluations in a row (0: never).
     val_examples : int
-        Held-out validation inputs; each evaluation decodes the first 200 first, and all of
-        them only once those reach ``stop_at``.
+        Held-out validation inputs; each evaluation decodes the first 200 of them, and all
+        of them only once those reach ``stop_at``.
     test_examples : int
         Held-out test inputs, decoded once at the end.
 
