@@ -107,7 +107,12 @@ def final_norm(
 
     The identity for post-norm layers, which end with their own norm; otherwise a norm of
     the chosen kind for the last layer's output ``(batch, seq, d_model)``, because pre and
-    sandwich layers add to a residual stream that no layer normalises.
+    sandwich layers add to a residual stream that no layer normalises:
+
+    .. math::
+
+        \\mathrm{out}(x_N) = \\begin{cases} x_N & \\text{post} \\\\
+            \\mathrm{Norm}(x_N) & \\text{pre, sandwich.} \\end{cases}
 
     Parameters
     ----------
