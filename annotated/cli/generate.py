@@ -1,6 +1,7 @@
 """``annotated generate RUN_DIR|CHECKPOINT --prompt ...``: stream text from a trained GPT.
 
-The prompt is printed, then every new character the moment it is sampled. ``shakespeare``
+The prompt is printed, then every new token's text the moment it is sampled, decoded by the
+run's tokenizer (characters, or subwords for a run trained with ``--tokenizer bpe``). ``shakespeare``
 (when no such path exists) names the shipped model. Sampling is seeded, so the same command
 prints the same text. Past the model's context the text is generated with the shifted
 context (:func:`~annotated.generate_stream` with ``context="shift"``), as the Lab and the
@@ -26,6 +27,7 @@ from annotated.cli.argtypes import (
 )
 from annotated.decoding.generate import generate_stream
 from annotated.tasks import load_language_model
+from annotated.tokenizers.protocol import decode_stream
 from annotated.training.device import pick_device
 
 MAX_NEW_TOKENS = 100_000  # beyond this a request is a typo, not a wish
@@ -68,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
         model, prompt, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
         top_p=args.top_p, generator=generator, use_cache=not args.no_cache, context="shift",
     )  # fmt: skip
-    for token in stream:  # (batch,) = (1,)
-        out.write(tokenizer.decode(token))
+    for piece in decode_stream(tokenizer, stream):  # each token's text, once it is whole
+        out.write(piece)
         out.flush()
     out.write("\n")
     return 0
@@ -80,7 +82,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "generate",
         help="stream text from a trained GPT (e.g. the shipped shakespeare model)",
-        description="Sample text from a character-level GPT checkpoint, streamed as it comes.",
+        description="Sample text from a GPT checkpoint (characters or subwords), streamed as "
+        "it comes.",
     )
     p.add_argument(
         "checkpoint",
@@ -88,9 +91,7 @@ def register(sub: Any) -> None:
         help="a run directory, its model.safetensors, or 'shakespeare' (the shipped model)",
     )
     p.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
-    p.add_argument(
-        "--max-new-tokens", type=positive_int, default=500, help="characters to add (500)"
-    )
+    p.add_argument("--max-new-tokens", type=positive_int, default=500, help="tokens to add (500)")
     p.add_argument(
         "--temperature", type=temperature, default=0.8, help="0 = greedy, 1 = the model's (0.8)"
     )

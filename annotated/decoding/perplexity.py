@@ -62,6 +62,32 @@ def mean_cross_entropy(
     >>> bool(abs(loss - np.log(10)) < 0.1)            # a fresh model is near uniform
     True
     """
+    total, count = summed_cross_entropy(model, tokens, max_len=max_len, batch_size=batch_size)
+    return total / count
+
+
+def summed_cross_entropy(
+    model: GPT, tokens: torch.Tensor, *, max_len: int | None = None, batch_size: int = 64
+) -> tuple[float, int]:
+    """The summed cross-entropy (nats) of every predicted token of a split, and their number.
+
+    .. math::
+
+        n \\mathcal{L} = -\\sum_{t=1}^{n} \\log p(x_t \\mid x_{<t})
+
+    The sum, not the mean, is what a figure per *character* divides (bits per character,
+    :func:`~annotated.tasks.language_model.evaluation.bits_per_character`). Arguments as in
+    :func:`mean_cross_entropy`.
+
+    Examples
+    --------
+    >>> from annotated.decoding.perplexity import summed_cross_entropy
+    >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
+    >>> tokens = torch.randint(10, (3, 50))                       # (batch, seq)
+    >>> total, n = summed_cross_entropy(model, tokens)
+    >>> n, total / n == mean_cross_entropy(model, tokens)         # 3 rows of 49 predictions
+    (147, True)
+    """
     if tokens.dim() == 1:
         tokens = tokens[None]  # (1, seq)
     check_tokens("tokens", tokens)
@@ -91,7 +117,7 @@ def mean_cross_entropy(
                 )
                 total += loss.item()
                 count += batch_targets.numel()
-    return total / count
+    return total, count
 
 
 def perplexity(

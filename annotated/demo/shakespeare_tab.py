@@ -19,6 +19,10 @@ The tab generates as the command line and the Lab do, *shifting the context*
 with the KV cache. The inspected distributions use the same contexts
 (:func:`~annotated.decoding.generate.context_start`).
 
+The tab works with the run's tokenizer (:func:`~annotated.tasks.load_language_model`): for a
+model trained with ``--tokenizer bpe`` every "character" above is a subword token, and any
+prompt encodes.
+
 API endpoints: ``/shakespeare`` (prompt first; temperature, top-k, top-p, length and seed
 defaulted; streams) and ``/shakespeare_inspect`` (the two figures).
 """
@@ -45,6 +49,7 @@ from annotated.demo.checks import number, refused, whole
 from annotated.demo.models import Models
 from annotated.demo.plots import last_query_figure, probabilities_figure, save_png
 from annotated.tasks import LanguageModel
+from annotated.tokenizers.protocol import decode_stream
 
 MAX_PROMPT_CHARS = 500
 MAX_LENGTH = 1000  # characters per request: a few seconds of one CPU core
@@ -141,16 +146,19 @@ class ShakespeareDemo:
             lm.model, torch.tensor([tokens]), n, **sampling._asdict(), generator=generator,
             context="shift",
         )  # fmt: skip
-        text, last = prompt, time.monotonic()
-        for i, token in enumerate(stream):  # (batch,) = (1,)
-            text += lm.tokenizer.decode(token)
-            if time.monotonic() - last >= STREAM_EVERY_S or i == n - 1:
-                last = time.monotonic()
+        text, shown, last = prompt, None, time.monotonic()
+        for piece in decode_stream(lm.tokenizer, stream):  # each token's text, once whole
+            text += piece
+            if time.monotonic() - last >= STREAM_EVERY_S:
+                shown, last = text, time.monotonic()
                 yield text
+        if text != shown:
+            yield text
 
     def steps(self, prompt: str, text: str) -> Any:
-        """The step slider, set to the last generated character."""
-        n = max(1, len(text or "") - len(prompt or ""))
+        """The step slider, set to the last generated token (character)."""
+        lm, prompt_ids = self.encode_prompt(prompt)
+        n = max(1, len(self._encode_text(lm, text or "")) - len(prompt_ids))
         return gr.Slider(minimum=1, maximum=n, value=n, step=1)
 
     def inspect(
@@ -162,32 +170,34 @@ class ShakespeareDemo:
         top_k: float = 0,
         top_p: float = 1.0,
     ) -> tuple[str, str]:
-        """The sampling distribution at ``step`` and the last character's attention, as PNGs.
+        """The sampling distribution at ``step`` and the last token's attention, as PNGs.
 
-        ``text`` is the prompt and its continuation, as ``/shakespeare`` returned it.
+        ``text`` is the prompt and its continuation, as ``/shakespeare`` returned it; the
+        steps are the tokens of its encoding after the prompt's (for a subword model, the
+        sampled tokens unless the sampler spelled a word as its encoder would not).
         """
-        lm, _ = self.encode_prompt(prompt)
+        lm, prompt_ids = self.encode_prompt(prompt)
         if not isinstance(text, str) or not text.startswith(prompt) or len(text) == len(prompt):
             raise refused("Generate first: the text must be the prompt and its continuation.")
         if len(text) > MAX_PROMPT_CHARS + MAX_LENGTH:
             raise refused(f"The text is too long ({len(text)} characters).")
-        try:
-            ids = lm.tokenizer.encode(text)
-        except ValueError as error:
-            raise refused(f"The text has {error}.") from None
+        ids = self._encode_text(lm, text)
         sampling = check_sampling(temperature, top_k, top_p)
-        generated = len(text) - len(prompt)
+        p = len(prompt_ids)
+        generated = len(ids) - p
+        if generated < 1:
+            raise refused("Generate first: the text must be the prompt and its continuation.")
         k = whole(step, "step", 1, generated)
-        at = len(prompt) + k - 1  # the index in text of the character drawn at step k
-        start = context_start(len(prompt), at, lm.model.config.max_len)
+        at = p + k - 1  # the index in ids of the token drawn at step k
+        start = context_start(p, at, lm.model.config.max_len)
         probs = self._distribution(lm, ids[start:at], sampling)
-        before = text[max(0, at - 30) : at].replace("\n", "⏎")
+        before = lm.tokenizer.decode(ids[max(0, at - 30) : at])[-30:].replace("\n", "⏎")
         title = f"step {k} of {generated}: the next character after “…{before}”"
         if sampling.temperature == 0:
             title += "\n(temperature 0: the model's probabilities; greedy takes the tallest)"
-        now = context_start(len(prompt), len(ids), lm.model.config.max_len)
+        now = context_start(p, len(ids), lm.model.config.max_len)
         attention = self._attention_png(lm, ids[now:])  # the context that ends with it
-        return self._probabilities_png(lm, probs, text[at], title), attention
+        return self._probabilities_png(lm, probs, lm.tokenizer.pieces[ids[at]], title), attention
 
     def inspect_if_any(self, *args: Any) -> Any:
         """:meth:`inspect`, or nothing before the first generation (a slider moved first)."""
@@ -195,6 +205,13 @@ class ShakespeareDemo:
         if not isinstance(text, str) or not text or len(text) <= len(prompt or ""):
             return gr.skip(), gr.skip()
         return self.inspect(*args)
+
+    @staticmethod
+    def _encode_text(lm: LanguageModel, text: str) -> list[int]:
+        try:
+            return lm.tokenizer.encode(text)
+        except ValueError as error:
+            raise refused(f"The text has {error}.") from None
 
     @staticmethod
     def _distribution(lm: LanguageModel, context: list[int], s: Sampling) -> np.ndarray:
@@ -217,15 +234,15 @@ class ShakespeareDemo:
     @staticmethod
     def _probabilities_png(lm: LanguageModel, probs: np.ndarray, chosen: str, title: str) -> str:
         order = np.argsort(-probs, kind="stable")[:TOP_CHARS]
-        chars = [lm.tokenizer.chars[i] for i in order]
+        chars = [lm.tokenizer.pieces[i] for i in order]
         fig = probabilities_figure(chars, probs[order].tolist(), chosen, title)
         return str(save_png(fig, "shakespeare-probabilities"))
 
     @staticmethod
     def _attention_png(lm: LanguageModel, window: list[int]) -> str:
-        maps = attention_maps(lm.model, torch.tensor([window]), lm.tokenizer.chars)
+        maps = attention_maps(lm.model, torch.tensor([window]), lm.tokenizer.pieces)
         shown = min(len(window), SHOWN_KEYS)  # the nearest keys; the weights are not rescaled
-        last = lm.tokenizer.chars[window[-1]].replace("\n", "⏎").replace(" ", "␣")
+        last = lm.tokenizer.pieces[window[-1]].replace("\n", "⏎").replace(" ", "␣")
         title = f"attention of the last character, {last!r}, to the last {shown} (itself included)"
         if shown < len(window):
             title += f" of the {len(window)} it sees"

@@ -31,7 +31,7 @@ from torch import nn
 from annotated.tasks.language_model.loading import load_language_model
 from annotated.tasks.seq2seq.data import Task
 from annotated.tasks.seq2seq.loading import load_task_model
-from annotated.tokenizers.char import CharTokenizer
+from annotated.tokenizers.protocol import TextTokenizer
 
 NAMES = ("copy", "sort", "add", "shakespeare")
 HERE = Path(__file__).resolve().parent
@@ -60,7 +60,7 @@ class Pretrained(NamedTuple):
     name: str
     model: nn.Module
     card: dict[str, Any]
-    converter: Task | CharTokenizer
+    converter: Task | TextTokenizer
 
     @property
     def task(self) -> Task:
@@ -70,9 +70,9 @@ class Pretrained(NamedTuple):
         return self.converter
 
     @property
-    def tokenizer(self) -> CharTokenizer:
-        """The character tokenizer of the ``shakespeare`` model."""
-        if not isinstance(self.converter, CharTokenizer):
+    def tokenizer(self) -> TextTokenizer:
+        """The tokenizer of the ``shakespeare`` model (its characters)."""
+        if isinstance(self.converter, Task):
             raise TypeError(f"{self.name!r} is a task model: use .task, not .tokenizer")
         return self.converter
 

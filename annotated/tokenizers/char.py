@@ -61,6 +61,11 @@ class CharTokenizer:
         """The number of distinct characters :math:`V`."""
         return len(self.chars)
 
+    @property
+    def pieces(self) -> list[str]:
+        """The character of each token id: :attr:`chars`."""
+        return self.chars
+
     def encode(self, text: str) -> list[int]:
         """Token indices of ``text``; unknown characters raise a ``ValueError`` naming them."""
         return list(self._ids(text).tolist())

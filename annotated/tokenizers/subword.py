@@ -36,8 +36,10 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
+import torch
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from annotated.tokenizers.vocabulary import END, PAD, SPECIALS, START
@@ -64,7 +66,7 @@ def _byte_symbols() -> dict[str, int]:
 BYTE_OF_SYMBOL = _byte_symbols()
 
 
-def _unicode(text: str) -> str:
+def unicode_text(text: str) -> str:
     """``text``, checked to be Unicode text: a lone surrogate has no UTF-8 bytes to encode."""
     if not text.isascii():
         try:
@@ -81,7 +83,14 @@ class SubwordTokenizer:
     """A byte-level BPE tokenizer with ``<pad>``, ``<s>``, ``</s>`` at ids 0, 1, 2.
 
     Build one with :meth:`train` or :meth:`load`; the constructor wraps a Hugging Face
-    :class:`tokenizers.Tokenizer` and checks that it has this layout.
+    :class:`tokenizers.Tokenizer` and checks that it has this layout. Training merges the
+    most frequent adjacent pair of symbols, :math:`V - 259` times (after the specials and the
+    256 bytes):
+
+    .. math::
+
+        (a^\\star, b^\\star) = \\operatorname*{arg\\,max}_{(a, b)} c(a, b), \\qquad
+        \\mathcal{V} \\leftarrow \\mathcal{V} \\cup \\{a^\\star b^\\star\\}
 
     Parameters
     ----------
@@ -212,28 +221,44 @@ class SubwordTokenizer:
     def normalize(self, text: str) -> str:
         """``text`` as the tokenizer sees it (NFC, and whitespace collapsed if trained so)."""
         normalizer = self.backend.normalizer
-        return text if normalizer is None else str(normalizer.normalize_str(_unicode(text)))
+        return text if normalizer is None else str(normalizer.normalize_str(unicode_text(text)))
 
     def encode(self, text: str) -> list[int]:
         """The token ids of ``text``, without special tokens."""
-        return list(self.backend.encode(_unicode(text), add_special_tokens=False).ids)
+        return list(self.backend.encode(unicode_text(text), add_special_tokens=False).ids)
+
+    def encode_tensor(self, text: str) -> torch.Tensor:
+        """``text`` as a ``(seq,)`` int64 tensor of token ids (a language model's stream)."""
+        return torch.tensor(self.encode(text), dtype=torch.int64)
 
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
         """The token ids of each of ``texts``, encoded in parallel by the Rust backend."""
         encodings = self.backend.encode_batch(
-            [_unicode(t) for t in texts], add_special_tokens=False
+            [unicode_text(t) for t in texts], add_special_tokens=False
         )
         return [list(e.ids) for e in encodings]
 
-    def decode(self, ids: Iterable[int]) -> str:
-        """The text of ``ids``; ``<pad>``, ``<s>`` and ``</s>`` are dropped."""
-        values = [int(i) for i in ids]
+    def decode(self, ids: Iterable[int] | torch.Tensor) -> str:
+        """The text of ``ids`` (a list or a ``(seq,)`` tensor); ``<pad>``, ``<s>``, ``</s>`` dropped."""
+        values = ids.tolist() if isinstance(ids, torch.Tensor) else [int(i) for i in ids]
         bad = [i for i in values if not 0 <= i < self.vocab_size]
         if bad:
             raise ValueError(
                 f"token id {bad[0]} is out of range for a vocabulary of {self.vocab_size}"
             )
         return str(self.backend.decode(values, skip_special_tokens=True))
+
+    @cached_property
+    def pieces(self) -> list[str]:
+        """The readable text of each token id: the specials' names, then each token's bytes.
+
+        A token that holds part of a character's UTF-8 bytes shows ``�`` for the part.
+        """
+        pieces = list(SPECIALS)
+        for i in range(len(SPECIALS), self.vocab_size):
+            data = bytes(BYTE_OF_SYMBOL[c] for c in self.backend.id_to_token(i) or "")
+            pieces.append(data.decode("utf-8", errors="replace"))
+        return pieces
 
     def tokens(self, text: str) -> list[str]:
         """The readable text of each token of ``text``: ``" world"``, not ``"Ġworld"``.
@@ -243,5 +268,5 @@ class SubwordTokenizer:
         before show ``""``. For the axes of attention heatmaps.
         """
         decoder = codecs.getincrementaldecoder("utf-8")()  # the tokens' bytes are valid UTF-8
-        tokens = self.backend.encode(_unicode(text), add_special_tokens=False).tokens
+        tokens = self.backend.encode(unicode_text(text), add_special_tokens=False).tokens
         return [decoder.decode(bytes(BYTE_OF_SYMBOL[c] for c in token)) for token in tokens]

