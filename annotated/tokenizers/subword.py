@@ -28,7 +28,9 @@ Normalisation (stored in ``tokenizer.json``, so a loaded tokenizer applies the s
 Unicode NFC, then, unless ``collapse_whitespace=False``, every run of whitespace becomes one
 space and the ends are stripped: right for sentences, wrong for a language model whose
 newlines matter. :meth:`SubwordTokenizer.normalize` is the definition of normalised text,
-and ``decode(encode(s)) == normalize(s)`` for every string ``s``.
+and ``decode(encode(s)) == normalize(s)`` for every string ``s``. A language model's
+tokenizer normalises nothing (``nfc=False, collapse_whitespace=False``): it writes the text
+it read, byte for byte, so ``decode(encode(s)) == s``.
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ class SubwordTokenizer:
         vocab_size: int,
         *,
         collapse_whitespace: bool = True,
+        nfc: bool = True,
         min_frequency: int = 2,
     ) -> SubwordTokenizer:
         """Learn a vocabulary of at most ``vocab_size`` tokens from ``texts``.
@@ -146,6 +149,9 @@ class SubwordTokenizer:
         collapse_whitespace : bool
             Normalise every run of whitespace to one space and strip the ends (sentences);
             ``False`` keeps whitespace as it is (a language model's newlines).
+        nfc : bool
+            Compose characters (Unicode NFC) first, so ``u`` + combining diaeresis and ``ü``
+            are one spelling; ``False`` keeps the text as it is.
         min_frequency : int
             A pair seen fewer times is never merged: a merge learned from one occurrence
             fits the training text, not the language.
@@ -155,7 +161,7 @@ class SubwordTokenizer:
                 f"vocab_size must be at least {MIN_VOCAB} (3 special tokens and 256 bytes), "
                 f"got {vocab_size}"
             )
-        steps: list[normalizers.Normalizer] = [normalizers.NFC()]
+        steps: list[normalizers.Normalizer] = [normalizers.NFC()] if nfc else []
         if collapse_whitespace:
             steps += [normalizers.Replace(Regex(r"\s+"), " "), normalizers.Strip()]
         backend = Tokenizer(models.BPE())

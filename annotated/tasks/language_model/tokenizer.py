@@ -3,9 +3,9 @@
 * ``char`` (the default): one token per character of the corpus. Its characters are the
   card's ``vocab``, so it needs no file.
 * ``bpe``: a byte-level BPE of at most ``--bpe-vocab`` tokens
-  (:class:`~annotated.tokenizers.SubwordTokenizer`), trained on the *training* split only,
-  with whitespace kept as it is (a play's newlines are part of what the model writes). The
-  validation text must not shape the vocabulary it is scored with.
+  (:class:`~annotated.tokenizers.SubwordTokenizer`), trained on the *training* split only
+  (the validation text must not shape the vocabulary it is scored with), normalising
+  nothing: a play's newlines and spellings are part of what the model writes.
 * ``tiktoken:PATH``: GPT-2's ranks file (:class:`~annotated.tokenizers.TiktokenTokenizer`).
 
 A subword tokenizer is a file beside the checkpoint (``tokenizer.json``, or a copy of the
@@ -74,7 +74,7 @@ def build_tokenizer(choice: str, text: str, train_text: str, bpe_vocab: int) -> 
     if kind == "char":
         return CharTokenizer.from_text(text)
     if kind == "bpe":
-        return SubwordTokenizer.train([train_text], bpe_vocab, collapse_whitespace=False)
+        return SubwordTokenizer.train([train_text], bpe_vocab, collapse_whitespace=False, nfc=False)
     assert path is not None
     return TiktokenTokenizer.load(path)
 
