@@ -7,6 +7,7 @@ downloaded, and no real ``gpt2.tiktoken`` is needed.
 from __future__ import annotations
 
 import base64
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,7 @@ def merge_by_rank(word: bytes, rank: dict[bytes, int]) -> list[bytes]:
     """The rule from its definition: merge the adjacent pair of lowest rank until none is a token."""
     parts = [bytes([b]) for b in word]
     while True:
-        pairs = [
-            (rank[a + b], i) for i, (a, b) in enumerate(zip(parts, parts[1:])) if a + b in rank
-        ]
+        pairs = [(rank[a + b], i) for i, (a, b) in enumerate(pairwise(parts)) if a + b in rank]
         if not pairs:
             return parts
         _, i = min(pairs)
