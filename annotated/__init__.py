@@ -41,6 +41,8 @@ from annotated.positional import (
 from annotated.shapes import trace_shapes
 from annotated.sublayer import SublayerConnection, final_norm
 from annotated.tasks import Task, Vocabulary, exact_match, get_task, load_task_model, predict
+from annotated.tasks.language_model import load_corpus, split_corpus
+from annotated.tokenizers import SubwordTokenizer
 from annotated.training import (
     Batch,
     LabelSmoothing,
@@ -84,6 +86,7 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "RMSNorm",
     "RotaryEmbedding",
     "SublayerConnection",
+    "SubwordTokenizer",
     "SwiGLU",
     "Task",
     "TrainState",
@@ -99,6 +102,7 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "get_task",
     "greedy_decode",
     "load_checkpoint",
+    "load_corpus",
     "load_task_model",
     "make_model",
     "mean_cross_entropy",
@@ -111,6 +115,7 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "record_attention",
     "sample_next",
     "save_checkpoint",
+    "split_corpus",
     "subsequent_mask",
     "target_mask",
     "top_k_filter",

@@ -22,6 +22,7 @@ NO_MATH = {
     "generate_stream",
     "get_task",
     "load_checkpoint",
+    "load_corpus",
     "load_task_model",
     "predict",
     "record_attention",

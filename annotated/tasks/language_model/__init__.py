@@ -2,10 +2,12 @@
 
 Each module plays one role, the same role as its namesake in :mod:`annotated.tasks.seq2seq`:
 ``corpus`` (the text and its split), ``data`` (where batches come from), ``options`` (what
-determines a run), ``run`` (train one into a run directory), ``evaluation`` (the loss
-estimate and a sample), ``loading`` (a trained model back from its checkpoint).
+determines a run), ``tokenizer`` (characters or subwords, and the file beside the
+checkpoint), ``run`` (train one into a run directory), ``evaluation`` (the loss estimate, a
+sample, bits per character), ``loading`` (a trained model back from its checkpoint).
 """
 
+from annotated.tasks.language_model.corpus import load_corpus, split_corpus
 from annotated.tasks.language_model.loading import LanguageModel, load_language_model
 
-__all__ = ["LanguageModel", "load_language_model"]
+__all__ = ["LanguageModel", "load_corpus", "load_language_model", "split_corpus"]

@@ -141,6 +141,13 @@ def load_corpus(path: str | os.PathLike[str] | None = None) -> str:
 def split_corpus(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
     """The first ``1 - val_fraction`` of ``text`` trains, the rest validates (contiguous).
 
+    For a text :math:`x_1 \\dots x_n` and a fraction :math:`f`,
+
+    .. math::
+
+        \\text{train} = x_1 \\dots x_m, \\qquad \\text{validation} = x_{m+1} \\dots x_n,
+        \\qquad m = \\lfloor (1 - f) n \\rfloor
+
     Examples
     --------
     >>> from annotated.tasks.language_model.corpus import split_corpus
