@@ -59,6 +59,26 @@ class TextTokenizer(Protocol):
         ...
 
 
+def checked_ids(ids: Iterable[int] | torch.Tensor, vocab_size: int) -> list[int]:
+    """``ids`` as a list of ints, each checked to be in ``[0, vocab_size)``.
+
+    Examples
+    --------
+    >>> from annotated.tokenizers.protocol import checked_ids
+    >>> checked_ids(torch.tensor([3, 1]), 5)                  # a (seq,) tensor
+    [3, 1]
+    >>> checked_ids([5], 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: token id 5 is out of range for a vocabulary of 5
+    """
+    values = ids.tolist() if isinstance(ids, torch.Tensor) else [int(i) for i in ids]
+    bad = [i for i in values if not 0 <= i < vocab_size]
+    if bad:
+        raise ValueError(f"token id {bad[0]} is out of range for a vocabulary of {vocab_size}")
+    return values
+
+
 def decode_stream(
     tokenizer: TextTokenizer, tokens: Iterable[int | torch.Tensor], *, hold: int = 4
 ) -> Iterator[str]:

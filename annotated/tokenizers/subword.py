@@ -44,6 +44,7 @@ from pathlib import Path
 import torch
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
+from annotated.tokenizers.protocol import checked_ids
 from annotated.tokenizers.vocabulary import END, PAD, SPECIALS, START
 from annotated.training.files import CheckpointError, atomic_write
 
@@ -246,12 +247,7 @@ class SubwordTokenizer:
 
     def decode(self, ids: Iterable[int] | torch.Tensor) -> str:
         """The text of ``ids`` (a list or a ``(seq,)`` tensor); ``<pad>``, ``<s>``, ``</s>`` dropped."""
-        values = ids.tolist() if isinstance(ids, torch.Tensor) else [int(i) for i in ids]
-        bad = [i for i in values if not 0 <= i < self.vocab_size]
-        if bad:
-            raise ValueError(
-                f"token id {bad[0]} is out of range for a vocabulary of {self.vocab_size}"
-            )
+        values = checked_ids(ids, self.vocab_size)
         return str(self.backend.decode(values, skip_special_tokens=True))
 
     @cached_property

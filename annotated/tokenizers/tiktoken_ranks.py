@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 
+from annotated.tokenizers.protocol import checked_ids
 from annotated.tokenizers.subword import unicode_text
 from annotated.training.files import atomic_write
 
@@ -171,10 +172,5 @@ class TiktokenTokenizer:
 
     def decode(self, ids: Iterable[int] | torch.Tensor) -> str:
         """The text of ``ids`` (a list or a ``(seq,)`` tensor)."""
-        values = ids.tolist() if isinstance(ids, torch.Tensor) else [int(i) for i in ids]
-        bad = [i for i in values if not 0 <= i < self.vocab_size]
-        if bad:
-            raise ValueError(
-                f"token id {bad[0]} is out of range for a vocabulary of {self.vocab_size}"
-            )
+        values = checked_ids(ids, self.vocab_size)
         return str(self.encoding.decode(values))

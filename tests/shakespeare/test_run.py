@@ -13,9 +13,9 @@ from annotated import mean_cross_entropy
 from annotated.tasks.language_model.corpus import split_corpus
 from annotated.tasks.language_model.loading import load_language_model
 from annotated.tokenizers.char import CharTokenizer
-from annotated.training.progress import ProgressBar
 
 from .conftest import train
+from .interrupt import interrupt_at
 
 LOG_LINE = re.compile(r"^step (\d+): train loss (\d+\.\d{4}), val loss (\d+\.\d{4})$", re.M)
 
@@ -68,16 +68,8 @@ def test_an_interrupted_run_resumes_to_the_same_weights(
     corpus: Path, run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "killed"
-    real_call = ProgressBar.__call__
-
-    def crash_at_step_6(self: ProgressBar, state: object) -> None:
-        real_call(self, state)  # type: ignore[arg-type]
-        if state.optimizer_steps == 6:  # type: ignore[attr-defined]
-            raise KeyboardInterrupt  # after the checkpoint of step 4, before that of step 8
-
-    monkeypatch.setattr(ProgressBar, "__call__", crash_at_step_6)
+    interrupt_at(monkeypatch, 6)  # after the checkpoint of step 4, before that of step 8
     assert train(corpus, out) == 130
-    monkeypatch.setattr(ProgressBar, "__call__", real_call)
     assert json.loads((out / "model.json").read_text())["steps"]["optimizer_steps"] == 4
     assert train(corpus, out, "--resume") == 0
     resumed, whole = load_language_model(out).model, load_language_model(run_dir).model

@@ -17,10 +17,10 @@ from annotated.tasks.language_model.corpus import split_corpus
 from annotated.tasks.language_model.loading import load_language_model
 from annotated.tokenizers import SubwordTokenizer, TiktokenTokenizer
 from annotated.training.files import CheckpointError
-from annotated.training.progress import ProgressBar
 from tests.tokenizers.ranks_file import write_ranks
 
 from .conftest import TINY, train
+from .interrupt import interrupt_at
 
 BPE = ("--tokenizer", "bpe", "--bpe-vocab", "300")
 
@@ -100,16 +100,8 @@ def test_an_interrupted_bpe_run_resumes_with_its_tokenizer_to_the_same_weights(
     corpus: Path, bpe_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "killed"
-    real_call = ProgressBar.__call__
-
-    def crash_at_step_6(self: ProgressBar, state: object) -> None:
-        real_call(self, state)  # type: ignore[arg-type]
-        if state.optimizer_steps == 6:  # type: ignore[attr-defined]
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ProgressBar, "__call__", crash_at_step_6)
+    interrupt_at(monkeypatch, 6)
     assert train(corpus, out, *BPE) == 130
-    monkeypatch.setattr(ProgressBar, "__call__", real_call)
     before = (out / "tokenizer.json").read_bytes()
     trains = []
     monkeypatch.setattr(SubwordTokenizer, "train", lambda *a, **k: trains.append(a))
