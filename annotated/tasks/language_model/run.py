@@ -70,7 +70,7 @@ def run_shakespeare(
     progress: bool = True,
     log: Callable[[str], None] = print,
 ) -> RunResult:
-    """Train (or resume) a character-level GPT in ``out``; rank 0 writes everything.
+    """Train (or resume) a GPT on characters or subwords in ``out``; rank 0 writes everything.
 
     Parameters
     ----------

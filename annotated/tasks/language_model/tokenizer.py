@@ -89,7 +89,7 @@ def save_tokenizer(tokenizer: TextTokenizer, choice: str, directory: Path) -> di
     tokenizer.save(directory / name)
     entry = {"kind": kind, "file": name, "sha256": sha256(directory / name)}
     if source is not None:
-        entry |= {"path": source, "source_sha256": sha256(Path(source))}
+        entry |= {"path": str(Path(source).resolve()), "source_sha256": sha256(Path(source))}
     return entry
 
 
