@@ -81,7 +81,9 @@ def summed_cross_entropy(
 
     Examples
     --------
-    >>> from annotated.decoding.perplexity import summed_cross_entropy
+    >>> import torch
+    >>> from annotated import GPT, GPTConfig
+    >>> from annotated.decoding.perplexity import mean_cross_entropy, summed_cross_entropy
     >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
     >>> tokens = torch.randint(10, (3, 50))                       # (batch, seq)
     >>> total, n = summed_cross_entropy(model, tokens)

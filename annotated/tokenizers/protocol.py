@@ -64,6 +64,7 @@ def checked_ids(ids: Iterable[int] | torch.Tensor, vocab_size: int) -> list[int]
 
     Examples
     --------
+    >>> import torch
     >>> from annotated.tokenizers.protocol import checked_ids
     >>> checked_ids(torch.tensor([3, 1]), 5)                  # a (seq,) tensor
     [3, 1]
