@@ -26,11 +26,14 @@ from annotated.cli import (
     shapes,
     space_export,
     train,
+    translate,
 )
 from annotated.cli.run_options import interrupted
 from annotated.training.loop import NonFiniteLossError
 
-SUBCOMMANDS = (shapes, train, evaluate, decode, generate, demo, notebook, space_export, data)
+SUBCOMMANDS = (
+    shapes, train, evaluate, decode, generate, translate, demo, notebook, space_export, data,
+)  # fmt: skip
 
 
 class Parser(argparse.ArgumentParser):

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from annotated.cli import train_shakespeare
+from annotated.cli import train_shakespeare, train_translate
 from annotated.cli.flags import add_flags, given
 from annotated.cli.run_options import add_run_options, run_directory
 from annotated.config import TransformerConfig
@@ -68,8 +68,9 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
     train = sub.add_parser(
         "train",
-        help="train a model: copy, sort, add (encoder-decoder) or shakespeare (GPT)",
-        description="Train the encoder-decoder on a synthetic task, or a GPT on Shakespeare. "
+        help="train a model: copy, sort, add, translate (encoder-decoder) or shakespeare (GPT)",
+        description="Train the encoder-decoder on a synthetic task or on German-English translation, "
+        "or a GPT on Shakespeare. "
         "See annotated train TASK --help for each task's options.",
     )
     tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
@@ -82,3 +83,4 @@ def register(sub: Any) -> None:
             "in the run's model.json), tuned to reach the target on a 2-core CPU.",
         )
     train_shakespeare.register(tasks)
+    train_translate.register(tasks)

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from annotated.corpora.de_en.cleaning import Pair
 from annotated.corpora.de_en.splits import SPLITS
@@ -84,6 +85,25 @@ def read_tsv(path: Path) -> list[Pair]:
     return pairs
 
 
+def read_manifest(root: Path | None = None) -> dict[str, Any]:
+    """The manifest of the corpus built in ``root`` (default: :func:`default_dir`).
+
+    Its sources with their package versions, licences and SHA-256s, the split rule and the
+    counts per split: what a model card records, so that a score names the data it was
+    measured on.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the corpus has not been built, saying how to build it.
+    """
+    root = default_dir() if root is None else root
+    manifest = root / "manifest.json"
+    if not manifest.is_file():
+        raise FileNotFoundError(f"no German-English corpus in {root}: {BUILD}")
+    return dict(json.loads(manifest.read_text(encoding="utf-8")))
+
+
 def load_pairs(split: str, root: Path | None = None, source: str | None = None) -> list[Pair]:
     """The ``(german, english)`` pairs of one split of the built corpus in ``root``.
 
@@ -110,13 +130,13 @@ def load_pairs(split: str, root: Path | None = None, source: str | None = None) 
     if split not in SPLITS:
         raise ValueError(f"split {split!r}: choose one of {', '.join(SPLITS)}")
     root = default_dir() if root is None else root
-    path, manifest = root / f"{split}.tsv", root / "manifest.json"
-    if not manifest.is_file() or not path.is_file():
+    path, manifest = root / f"{split}.tsv", read_manifest(root)
+    if not path.is_file():
         raise FileNotFoundError(f"no German-English corpus in {root}: {BUILD}")
     pairs = read_tsv(path)
     if source is None:
         return pairs
-    ranges = json.loads(manifest.read_text(encoding="utf-8"))["files"][path.name]
+    ranges = manifest["files"][path.name]
     if source not in ranges["lines_by_source"]:
         known = ", ".join(ranges["lines_by_source"])
         raise ValueError(f"source {source!r} is not in the corpus in {root}; it has {known}")

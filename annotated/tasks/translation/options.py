@@ -1,0 +1,129 @@
+"""The options of a translation run: the paper's recipe at the size of a laptop CPU.
+
+As in :class:`~annotated.tasks.seq2seq.options.RunOptions`, the record *contains* the
+model's :class:`~annotated.TransformerConfig` and the loop's :class:`~annotated.LoopOptions`.
+The defaults follow the paper where it applies at this scale: one subword vocabulary shared
+by German and English and the three-way weight sharing of section 3.4, label smoothing 0.1,
+the warmup-then-:math:`1/\\sqrt{s}` schedule of section 5.3 (:func:`~annotated.rate`), Adam
+with :math:`\\beta_2 = 0.98`, batches of about equal *token* counts, and beam search with
+beam 4 and length penalty :math:`\\alpha = 0.6` for the reported scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from annotated.config import TransformerConfig
+from annotated.fields import (
+    NonNegative,
+    Positive,
+    PositiveFloat,
+    Probability,
+    check_bounds,
+    record_from_dict,
+    split_overrides,
+)
+from annotated.fields import leaves as leaf_values
+from annotated.training.loop import LoopOptions
+from annotated.training.schedules import rate
+
+DEFAULT_MODEL = TransformerConfig(
+    src_vocab=8000, tgt_vocab=8000, N=3, d_model=256, d_ff=1024, h=4, dropout=0.1,
+    share_embeddings=True, max_len=256,
+)  # fmt: skip
+LABEL = "translation run options"
+DEFAULT_LOOP = LoopOptions(
+    max_steps=6000, grad_clip=0.0, eval_interval=500, checkpoint_interval=500
+)
+
+
+@dataclass(frozen=True)
+class TranslationOptions:
+    """Everything that determines a translation run (``annotated train translate -h``).
+
+    Parameters
+    ----------
+    model : TransformerConfig
+        The encoder-decoder; ``src_vocab`` and ``tgt_vocab`` are the tokenizer's size.
+    loop : LoopOptions
+        Steps, accumulation, clipping, evaluation and checkpoint intervals.
+    corpus : str, optional
+        A folder built by ``annotated data de-en`` (default: the user's cache).
+    seed : int
+        Initial weights, batches, dropout.
+    vocab_size : int
+        Subword vocabulary shared by German and English, trained on the training split.
+    max_tokens : int
+        Token budget of one micro-batch (sentences times the longest side).
+    factor : float
+        :math:`f` of the paper's schedule :math:`f \\cdot d_{model}^{-0.5} \\min(s^{-0.5}, s \\cdot w^{-1.5})`.
+    warmup : int
+        :math:`w`, its warmup steps.
+    smoothing : float
+        Label smoothing :math:`\\epsilon_{ls}` (paper: 0.1).
+    val_sentences : int
+        Validation sentences translated (greedy) for the BLEU at each evaluation.
+    beam : int
+        Beam width of the final scores (paper: 4).
+    alpha : float
+        Length penalty :math:`\\alpha` of the beam (paper: 0.6).
+
+    Examples
+    --------
+    >>> from annotated.tasks.translation.options import TranslationOptions
+    >>> options = TranslationOptions.for_run({"N": 2, "max_steps": 100, "warmup": 10})
+    >>> options.model.N, options.model.share_embeddings, options.loop.max_steps
+    (2, True, 100)
+    """
+
+    model: TransformerConfig = DEFAULT_MODEL
+    loop: LoopOptions = DEFAULT_LOOP
+    corpus: str | None = None
+    seed: NonNegative = 0
+    vocab_size: Positive = 8000
+    max_tokens: Positive = 2500
+    factor: PositiveFloat = 1.0
+    warmup: Positive = 800
+    smoothing: Probability = 0.1
+    val_sentences: Positive = 300
+    beam: Positive = 4
+    alpha: float = 0.6
+
+    def __post_init__(self) -> None:
+        check_bounds(self)
+
+    def schedule(self, step: int) -> float:
+        """The paper's learning rate of optimizer step ``step``."""
+        return rate(step, self.model.d_model, self.factor, self.warmup)
+
+    def with_vocab_size(self, vocab_size: int) -> TranslationOptions:
+        """These options for a tokenizer of ``vocab_size`` tokens (shared by both sides)."""
+        model = replace(self.model, src_vocab=vocab_size, tgt_vocab=vocab_size)
+        return replace(self, model=model)
+
+    def leaves(self) -> dict[str, Any]:
+        """Every option by its own name, the contained records' fields included."""
+        return leaf_values(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, the contained records as nested objects."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TranslationOptions:
+        """The inverse of :meth:`to_dict`, rejecting unknown keys."""
+        return record_from_dict(cls, values, label=LABEL)
+
+    @classmethod
+    def for_run(cls, overrides: dict[str, Any]) -> TranslationOptions:
+        """The defaults with ``overrides`` (any field's name, nested ones too).
+
+        Without an explicit ``checkpoint_interval``, a run saves at every evaluation.
+        """
+        default = cls()
+        derived = frozenset({"src_vocab", "tgt_vocab"})
+        parts = split_overrides(cls, overrides, derived=derived, label=LABEL)
+        loop = default.loop.with_changes(**parts.get("loop", {}))
+        model = replace(default.model, **parts.get("model", {}))
+        return cls(model=model, loop=loop, **parts[""])

@@ -1,0 +1,64 @@
+"""Token-budget batches: every pair once per epoch, within the budget, resumable by index."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annotated.tasks.translation.data import (
+    Pair,
+    batches_from,
+    epoch_batches,
+    padded_size,
+    to_batch,
+)
+
+PAIRS = st.lists(
+    st.tuples(st.lists(st.integers(3, 9), min_size=1, max_size=30),
+              st.lists(st.integers(3, 9), min_size=1, max_size=30)),
+    min_size=1, max_size=250,
+)  # fmt: skip
+BUDGET = st.integers(1, 400)
+
+
+@given(pairs=PAIRS, budget=BUDGET, seed=st.integers(0, 3), epoch=st.integers(0, 3))
+def test_an_epoch_holds_every_pair_once_within_the_budget(
+    pairs: list[Pair], budget: int, seed: int, epoch: int
+) -> None:
+    batches = epoch_batches(pairs, budget, seed, epoch)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(pairs)))
+    for batch in batches:
+        assert len(batch) == 1 or padded_size([pairs[i] for i in batch]) <= budget
+    assert batches == epoch_batches(pairs, budget, seed, epoch)  # the same, every time
+
+
+@given(pairs=PAIRS, budget=BUDGET, start=st.integers(0, 40))
+def test_resuming_at_an_index_continues_the_same_stream(
+    pairs: list[Pair], budget: int, start: int
+) -> None:
+    def stream(begin: int) -> list[torch.Tensor]:
+        batches = batches_from(pairs, budget, 0, begin, pad=0, start=1, end=2)
+        return [b.src for b in islice(batches, 5)]
+
+    whole = [b.src for b in islice(batches_from(pairs, budget, 0, 0, pad=0, start=1, end=2),
+                                   start + 5)]  # fmt: skip
+    assert all(torch.equal(a, b) for a, b in zip(stream(start), whole[start:], strict=True))
+
+
+def test_batches_group_similar_lengths() -> None:
+    pairs = [([5] * n, [6] * n) for n in range(1, 101) for _ in range(3)]
+    batches = epoch_batches(pairs, 400, seed=0, epoch=0)
+    real = sum(len(pairs[i][1]) + 2 for b in batches for i in b)
+    padded = sum(padded_size([pairs[i] for i in b]) for b in batches)
+    assert real / padded > 0.9  # sorting within pools keeps padding under a tenth
+
+
+def test_a_batch_is_padded_with_the_special_tokens_in_place() -> None:
+    batch = to_batch([([5, 6, 7], [8]), ([5], [8, 9, 10])], pad=0, start=1, end=2)
+    assert batch.src.tolist() == [[5, 6, 7, 2], [5, 2, 0, 0]]
+    assert batch.tgt.tolist() == [[1, 8, 2, 0], [1, 8, 9, 10]]  # decoder input: no last token
+    assert batch.tgt_y.tolist() == [[8, 2, 0, 0], [8, 9, 10, 2]]
+    assert batch.ntokens == 6
