@@ -1,30 +1,35 @@
 """Copy a finished run into the package as a shipped model (a maintainer's tool).
 
-``python -m annotated.pretrained.ship RUN_DIR NAME`` checks the run's checkpoint loads, then
-writes ``annotated/pretrained/NAME.safetensors`` and ``NAME.json``. The card is the run's own,
-byte for byte the same facts -- config, vocabulary, metrics, the command that produced it --
-with the weights file renamed, so what ships is exactly what was trained and measured. The
-weights' checksum travels with it:
-
-.. math::
-
-    \\mathrm{SHA256}(\\texttt{NAME.safetensors}) = \\mathrm{SHA256}(\\texttt{RUN\\_DIR/model.safetensors})
+``python -m annotated.pretrained.ship RUN_DIR NAME [--half]`` checks the run's checkpoint
+loads, then writes ``annotated/pretrained/NAME.safetensors`` and ``NAME.json`` (and
+``NAME.tokenizer.json`` for a model with a subword tokenizer). The card is the run's own --
+config, vocabulary, metrics, the command that produced it -- with the files renamed and the
+weights' new checksum, so what ships is what was trained and measured. The weights are copied
+byte for byte, except with ``--half``: the translation model is stored as float16 to stay
+within the package's size budget, and its card's test scores are measured again on the
+rounded weights.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from annotated.pretrained import HERE, NAMES
-from annotated.training.checkpoint import load_checkpoint, resolve
-from annotated.training.files import atomic_write
+from annotated.tasks.translation.evaluation import score_test_split
+from annotated.tasks.translation.loading import held_out_test_pairs, load_translation_model
+from annotated.training.checkpoint import FORMAT, load_checkpoint, resolve, unique_state
+from annotated.training.files import atomic_write, save_safetensors
 
 
-def ship(run: Path | str, name: str, into: Path | str = HERE) -> Path:
+def ship(run: Path | str, name: str, into: Path | str = HERE, *, half: bool = False) -> Path:
     """Copy the checkpoint of ``run`` to ``into/NAME.safetensors`` and its card beside it.
+
+    A run with a ``tokenizer.json`` (translation) ships it as ``NAME.tokenizer.json``.
 
     Parameters
     ----------
@@ -34,6 +39,10 @@ def ship(run: Path | str, name: str, into: Path | str = HERE) -> Path:
         One of :data:`~annotated.pretrained.NAMES`.
     into : path
         The target folder (the package's by default).
+    half : bool
+        Store the weights as float16, half the bytes. The card's test scores are then
+        measured again on the rounded weights (translation models only), so that what the
+        card says is what the shipped file does.
 
     Returns
     -------
@@ -56,15 +65,44 @@ def ship(run: Path | str, name: str, into: Path | str = HERE) -> Path:
     if name not in NAMES:
         raise ValueError(f"unknown shipped model {name!r}; choose one of {', '.join(NAMES)}")
     source = resolve(run)
-    load_checkpoint(source)  # a broken run fails here, before anything is copied
+    checkpoint = load_checkpoint(source)  # a broken run fails here, before anything is copied
     card = json.loads(source.with_suffix(".json").read_text(encoding="utf-8"))
-    card["weights"]["file"] = f"{name}.safetensors"
+    if half and card.get("task") != "translate":
+        raise ValueError("--half re-measures a translation model's scores; not a translation run")
     into = Path(into)
     target = into / f"{name}.safetensors"
-    shutil.copyfile(source, target)
-    atomic_write(target.with_suffix(".json"), (json.dumps(card, indent=1) + "\n").encode())
+    if half:
+        tensors = {k: v.half() for k, v in unique_state(checkpoint.model).items()}
+        save_safetensors(target, tensors, {"format": FORMAT})
+    else:
+        shutil.copyfile(source, target)
+    card["weights"] = {
+        "file": target.name,
+        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+        **({"dtype": "float16"} if half else {}),
+    }
+    if "tokenizer" in card:
+        shutil.copyfile(source.parent / card["tokenizer"], into / f"{name}.tokenizer.json")
+        card["tokenizer"] = f"{name}.tokenizer.json"
+    write_card(target, card)
+    if half:
+        card["metrics"] |= _scores_of(target, card)
+        write_card(target, card)
     load_checkpoint(target)
     return target
+
+
+def write_card(weights: Path, card: dict[str, Any]) -> None:
+    """Write ``card`` beside ``weights``, atomically."""
+    atomic_write(weights.with_suffix(".json"), (json.dumps(card, indent=1) + "\n").encode())
+
+
+def _scores_of(weights: Path, card: dict[str, Any]) -> dict[str, Any]:
+    """The test scores of the translation model in ``weights``, as its card's options say."""
+    model, tokenizer, _ = load_translation_model(weights)
+    options = card["options"]
+    test = held_out_test_pairs(card)
+    return score_test_split(model, tokenizer, test, beam=options["beam"], alpha=options["alpha"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,8 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="copy a run into annotated/pretrained/")
     parser.add_argument("run", type=Path, help="the run directory")
     parser.add_argument("name", choices=NAMES, help="the shipped model it becomes")
+    parser.add_argument(
+        "--half", action="store_true", help="float16 weights, scores re-measured (translation)"
+    )
     args = parser.parse_args(argv)
-    print(ship(args.run, args.name))
+    print(ship(args.run, args.name, half=args.half))
     return 0
 
 
