@@ -29,7 +29,8 @@ from annotated.training.files import atomic_write, save_safetensors
 def ship(run: Path | str, name: str, into: Path | str = HERE, *, half: bool = False) -> Path:
     """Copy the checkpoint of ``run`` to ``into/NAME.safetensors`` and its card beside it.
 
-    A run with a ``tokenizer.json`` (translation) ships it as ``NAME.tokenizer.json``.
+    A run with a ``tokenizer.json`` (translation) ships it as ``NAME.tokenizer.json``; the
+    run's evaluations (``metrics.json``) join the card as its learning curve, ``evals``.
 
     Parameters
     ----------
@@ -81,6 +82,9 @@ def ship(run: Path | str, name: str, into: Path | str = HERE, *, half: bool = Fa
         "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
         **({"dtype": "float16"} if half else {}),
     }
+    metrics = source.parent / "metrics.json"
+    if metrics.is_file():  # the evaluations along the run: the learning curve
+        card["evals"] = json.loads(metrics.read_text(encoding="utf-8"))["evals"]
     if "tokenizer" in card:
         shutil.copyfile(source.parent / card["tokenizer"], into / f"{name}.tokenizer.json")
         card["tokenizer"] = f"{name}.tokenizer.json"
