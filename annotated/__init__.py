@@ -42,6 +42,7 @@ from annotated.shapes import trace_shapes
 from annotated.sublayer import SublayerConnection, final_norm
 from annotated.tasks import Task, Vocabulary, exact_match, get_task, load_task_model, predict
 from annotated.tasks.language_model import load_corpus, split_corpus
+from annotated.tasks.translation.evaluation import translate
 from annotated.tokenizers import SubwordTokenizer
 from annotated.training import (
     Batch,
@@ -122,5 +123,6 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "top_p_filter",
     "trace_shapes",
     "train",
+    "translate",
     "warmup_cosine",
 ]

@@ -1,4 +1,4 @@
-"""The trained models that ship inside the package: copy, sort, add and Shakespeare.
+"""The trained models that ship inside the package: copy, sort, add, Shakespeare, German-English.
 
 Each model is two files in this folder, ``NAME.safetensors`` (the weights) and ``NAME.json``
 (its card: the config, the vocabulary, the metrics measured on held-out data, and the exact
@@ -13,11 +13,16 @@ name            model                converts text with
 ``sort``        encoder-decoder      the task
 ``add``         encoder-decoder      the task
 ``shakespeare`` character GPT        a :class:`~annotated.tokenizers.char.CharTokenizer`
+``translate-    encoder-decoder      a :class:`~annotated.tokenizers.subword.SubwordTokenizer`
+de-en``                              (``translate-de-en.tokenizer.json``)
 =============== ==================== ================================================
 
 Their quality is the card's ``metrics``: exact match :math:`\\mathrm{EM}` on 1,000 held-out
 inputs for the tasks, and for Shakespeare the mean cross-entropy over the whole validation
-split, :math:`\\mathcal{L} = -\\frac1n \\sum_t \\log p(x_t \\mid x_{<t})` in nats per character.
+split, :math:`\\mathcal{L} = -\\frac1n \\sum_t \\log p(x_t \\mid x_{<t})` in nats per character;
+for ``translate-de-en``, BLEU and chrF on the test split of the corpus its card describes
+(sacrebleu, greedy and beam search, overall and per source), measured on the shipped float16
+weights.
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ from torch import nn
 from annotated.tasks.language_model.loading import load_language_model
 from annotated.tasks.seq2seq.data import Task
 from annotated.tasks.seq2seq.loading import load_task_model
+from annotated.tasks.translation.loading import load_translation_model
 from annotated.tokenizers.protocol import TextTokenizer
 
-NAMES = ("copy", "sort", "add", "shakespeare")
+NAMES = ("copy", "sort", "add", "shakespeare", "translate-de-en")
 HERE = Path(__file__).resolve().parent
 
 
@@ -71,7 +77,7 @@ class Pretrained(NamedTuple):
 
     @property
     def tokenizer(self) -> TextTokenizer:
-        """The tokenizer of the ``shakespeare`` model (its characters)."""
+        """The tokenizer of ``shakespeare`` (characters) or ``translate-de-en`` (subwords)."""
         if isinstance(self.converter, Task):
             raise TypeError(f"{self.name!r} is a task model: use .task, not .tokenizer")
         return self.converter
@@ -88,7 +94,7 @@ def weights_path(name: str) -> Path:
     >>> weights_path("translate")
     Traceback (most recent call last):
     ...
-    ValueError: no shipped model 'translate'; choose one of copy, sort, add, shakespeare
+    ValueError: no shipped model 'translate'; choose one of copy, sort, add, shakespeare, translate-de-en
     """
     if name not in NAMES:
         raise ValueError(f"no shipped model {name!r}; choose one of {', '.join(NAMES)}")
@@ -96,7 +102,7 @@ def weights_path(name: str) -> Path:
 
 
 def load(name: str, device: torch.device | str = "cpu") -> Pretrained:
-    """Load the shipped model ``name``: ``"copy"``, ``"sort"``, ``"add"`` or ``"shakespeare"``.
+    """Load the shipped model ``name``: one of :data:`NAMES`.
 
     Parameters
     ----------
@@ -130,6 +136,9 @@ def load(name: str, device: torch.device | str = "cpu") -> Pretrained:
     if name == "shakespeare":
         lm = load_language_model(path, device)
         return Pretrained(name, lm.model, lm.card, lm.tokenizer)
+    if name == "translate-de-en":
+        de_en = load_translation_model(path, device)
+        return Pretrained(name, de_en.model, de_en.card, de_en.tokenizer)
     tm = load_task_model(path, device)
     return Pretrained(name, tm.model, tm.card, tm.task)
 

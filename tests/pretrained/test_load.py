@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+import safetensors.torch
 import torch
 
 from annotated import generate, mean_cross_entropy, predict
@@ -17,12 +18,13 @@ from annotated.training.files import CheckpointError
 
 TASKS = ("copy", "sort", "add")
 SHIPPED = NAMES
-BUDGET = 15 * 2**20  # bytes, all shipped files together
+BUDGET = 25 * 2**20  # bytes, all shipped files together (issue: under 25 MB)
 
 
 def test_every_model_is_shipped_and_within_budget() -> None:
     assert available() == [n for n in NAMES if n in SHIPPED]
     files = [p for n in SHIPPED for p in (weights_path(n), weights_path(n).with_suffix(".json"))]
+    files.append(weights_path("translate-de-en").with_suffix(".tokenizer.json"))
     assert sum(p.stat().st_size for p in files) <= BUDGET
 
 
@@ -74,10 +76,14 @@ def test_task_models_answer_what_people_type(name: str) -> None:
 def test_cards_checksum_their_weights(name: str) -> None:
     path = weights_path(name)
     card = json.loads(path.with_suffix(".json").read_text())
+    half = {"dtype": "float16"} if name == "translate-de-en" else {}
     assert card["weights"] == {
         "file": path.name,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        **half,
     }
+    dtypes = {t.dtype for t in safetensors.torch.load_file(path).values()}
+    assert dtypes == {torch.float16 if half else torch.float32}
 
 
 SPEAKER = re.compile(r"^[A-Z][A-Za-z' ]*:$", re.M)  # ROMEO:, First Witch:
@@ -138,3 +144,35 @@ def test_ship_copies_a_run_and_its_card(tmp_path: object) -> None:
         ship(corrupt, "copy", into / "x")
     loaded = load("copy").model
     assert all(torch.isfinite(p).all() for p in loaded.parameters())
+
+
+# German a visitor types first, help-page style and everyday, with the English the model gives
+HELP_SENTENCES = {
+    "Klicken Sie auf OK.": "Click OK.",
+}
+
+
+def test_translate_de_en_card_holds_its_scores_and_data() -> None:
+    de_en = load("translate-de-en")
+    card, m = de_en.card, de_en.card["metrics"]
+    assert card["task"] == "translate" and card["tokenizer"] == "translate-de-en.tokenizer.json"
+    assert card["command"].startswith("annotated train translate ")
+    assert m["test_sentences"] == card["corpus"]["counts"]["test"] == 1623
+    for search in ("greedy", "beam"):
+        for source in ("ding", "libreoffice-help"):
+            assert 0 < m[f"test_bleu_{search}_{source}"] < 100
+    assert m["test_bleu_beam"] >= m["test_bleu_greedy"] - 0.5  # beam 4 is not worse
+    assert m["bleu_signature"] == "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"
+    sources = {s["name"]: s["licence"] for s in card["corpus"]["sources"]}
+    assert sources == {"ding": "GPL-2+", "libreoffice-help": "MPL-2.0"}
+    assert [e["step"] for e in card["evals"]] == list(
+        range(500, card["steps"]["optimizer_steps"] + 1, 500)
+    )
+
+
+def test_translate_de_en_translates_what_people_type() -> None:
+    from annotated import translate
+
+    de_en = load("translate-de-en")
+    german = list(HELP_SENTENCES)
+    assert translate(de_en.model, de_en.tokenizer, german, beam=4) == list(HELP_SENTENCES.values())

@@ -65,7 +65,40 @@ def translate(
 ) -> list[str]:
     """The model's translations of ``sentences``, greedy (``beam=1``) or by beam search.
 
-    The model runs in eval mode and is put back in its previous mode after.
+    Each source ``x`` (its subwords and ``</s>``, a ``(batch, src_len)`` row of a batch of
+    equal lengths) is encoded once; the output ``y`` is the search's best under the
+    length-normalised log-probability of :func:`~annotated.beam_search`,
+
+    .. math::
+
+        \\hat y = \\operatorname*{arg\\,max}_{|y| \\le 1.5 |x| + 10}
+            \\frac{\\log p(y \\mid x)}{\\mathrm{lp}_\\alpha(|y|)},
+
+    found greedily (one token at a time) for ``beam=1``. The model runs in eval mode and is
+    put back in its previous mode after.
+
+    Parameters
+    ----------
+    model : EncoderDecoder
+        Built from a :class:`~annotated.TransformerConfig` with one vocabulary for both sides.
+    tokenizer : SubwordTokenizer
+        The model's own (ids, ``<pad>``, ``<s>``, ``</s>``).
+    sentences : sequence of str
+        German text.
+    beam : int
+        Beam width; 1 is greedy decoding.
+    alpha : float
+        The length penalty's :math:`\\alpha` (paper: 0.6).
+    batch_size : int
+        Sentences decoded together.
+
+    Examples
+    --------
+    >>> from annotated import translate
+    >>> from annotated.pretrained import load
+    >>> de_en = load("translate-de-en")
+    >>> translate(de_en.model, de_en.tokenizer, ["Klicken Sie auf OK."], beam=4)
+    ['Click OK.']
     """
     if beam < 1:
         raise ValueError(f"beam must be at least 1, got {beam}")
