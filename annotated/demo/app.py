@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from annotated.demo import lab_tab, shakespeare_tab, task_tab
+from annotated.demo import lab_tab, shakespeare_tab, task_tab, translate_tab
 from annotated.demo.models import Models
 
 TITLE = "annotated: the Annotated Transformer, live"
@@ -41,6 +41,7 @@ TABS = (
     Tab("Sort", "sort", _task("sort")),
     Tab("Add", "add", _task("add")),
     Tab("Shakespeare", "shakespeare", shakespeare_tab.build),
+    Tab("Translate", "translate", translate_tab.build),
     Tab("Lab", "lab", lab_tab.build),
 )
 

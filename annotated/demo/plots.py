@@ -1,4 +1,4 @@
-"""The demo's figures: the last character's attention and next-character probabilities.
+"""The demo's figures: attention of the last character, next-character odds, alignments.
 
 Every figure is a :class:`matplotlib.figure.Figure` drawn on its own Agg canvas, never
 through ``pyplot``: ``pyplot`` keeps global state, and the server draws for several users
@@ -23,6 +23,7 @@ from annotated import AttentionMap
 from annotated.lab.plots import draw_heatmap, show_token
 
 KEEP_SECONDS = 3600  # written figures older than this are deleted on the next write
+PARTIAL = "·"  # a subword holding only part of a character's UTF-8 bytes
 
 
 def last_query_figure(maps: Sequence[AttentionMap], shown: int, title: str) -> Figure:
@@ -69,6 +70,47 @@ def probabilities_figure(
     ax.set_ylabel("probability")
     ax.set_xlabel("next character (orange: the one drawn)")
     ax.set_title(title, fontsize=10)
+    return fig
+
+
+def show_subword(piece: str) -> str:
+    """A subword as a tick label: a space shown as ``▁`` (as SentencePiece prints it).
+
+    Examples
+    --------
+    >>> from annotated.demo.plots import show_subword
+    >>> [show_subword(p) for p in ["Wählen", " Sie", " ", "", "</s>"]]
+    ['Wählen', '▁Sie', '▁', '·', '</s>']
+    """
+    return piece.replace(" ", "▁") if piece else PARTIAL
+
+
+def alignment_figure(
+    weights: torch.Tensor, targets: Sequence[str], sources: Sequence[str], title: str
+) -> Figure:
+    """Cross-attention ``(tgt_len, src_len)`` as the original's alignment figure.
+
+    The source subwords run along the x axis, the target subwords down the y axis: row
+    :math:`i` is where the decoder looked while it wrote ``targets[i]``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from annotated.demo.plots import alignment_figure
+    >>> fig = alignment_figure(torch.eye(2), ["Hello", "</s>"], ["Hallo", "</s>"], "hi")
+    >>> [ax.get_xlabel() for ax in fig.axes][:1]
+    ['source subword (German)']
+    """
+    cell = 0.32  # inches a subword
+    width = min(max(4.0, cell * len(sources) + 2.4), 20.0)
+    height = min(max(3.0, cell * len(targets) + 2.0), 16.0)
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    labels = ("source subword (German)", "target subword written (English)")
+    rows, cols = [show_subword(t) for t in targets], [show_subword(s) for s in sources]
+    image = draw_heatmap(ax, weights.numpy(), rows, cols, title, labels)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="attention weight")
     return fig
 
 

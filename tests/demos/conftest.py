@@ -3,6 +3,10 @@
 Every server of the tests is :func:`annotated.demo.serving` with :data:`TEST_ENV` (one torch
 thread: the tests' client shares the two cores) and its log in the test's temporary
 directory; the log is quoted if the server fails to start.
+
+The Translate tab serves :func:`translation_checkpoint`: the shipped ``translate-de-en``
+when this checkout ships it, else a tiny run trained in seconds on the tiny grammar of
+``tests/translation/conftest.py``, passed to the app in ``ANNOTATED_DEMO_TRANSLATE``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from annotated.tasks.translation.loading import TranslationModel, load_translation_model
+from tests.translation.conftest import corpus, train  # noqa: F401  (corpus: a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 # the environment of every server of the tests, over serving's offline settings
@@ -21,6 +28,30 @@ GRADIO_WARNINGS = [
     "ignore::pytest.PytestUnraisableExceptionWarning",
     "ignore:.*websockets.*:DeprecationWarning",
 ]
+# the tiny translation run: two layers, and enough steps to learn most of the tiny grammar
+TINY_TRANSLATION = ["--n-layer", "2", "--max-steps", "400", "--warmup", "40",
+                    "--eval-interval", "200"]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def translation_checkpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The shipped ``translate-de-en`` if this checkout has it, else a tiny run (seconds)."""
+    from annotated import pretrained
+    from annotated.demo.models import TRANSLATION  # imports Gradio: only the tests that use it
+
+    if TRANSLATION in pretrained.available():
+        return pretrained.weights_path(TRANSLATION)
+    out = tmp_path_factory.mktemp("translate") / "run"
+    assert train(request.getfixturevalue("corpus"), out, *TINY_TRANSLATION) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def translator(translation_checkpoint: Path) -> TranslationModel:
+    """The model the app's Translate tab serves, loaded in this process too."""
+    return load_translation_model(translation_checkpoint)
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +61,14 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(server_log: Path) -> Iterator[str]:
-    """``annotated demo`` serving the shipped models on a free port of 127.0.0.1."""
+def app_url(server_log: Path, translation_checkpoint: Path) -> Iterator[str]:
+    """``annotated demo`` serving the shipped models (and :func:`translation_checkpoint`)
+    on a free port of 127.0.0.1."""
     from annotated.demo import serving
+    from annotated.demo.models import TRANSLATION_ENV
 
-    with serving(cwd=ROOT, env=TEST_ENV, log=server_log) as url:
+    env = TEST_ENV | {TRANSLATION_ENV: str(translation_checkpoint)}
+    with serving(cwd=ROOT, env=env, log=server_log) as url:
         yield url
 
 

@@ -113,7 +113,7 @@ def translate(
         for chunk in _equal_length_batches(order, encoded, batch_size):
             src = pad_rows([[*encoded[i], t.end] for i in chunk], t.pad).to(device)
             mask = padding_mask(src, t.pad)  # (batch, 1, src_len)
-            limit = output_limit(src.size(1), _max_len(model))
+            limit = output_limit(src.size(1), max_len_of(model))
             if beam == 1:
                 ys = greedy_decode(model, src, mask, limit, t.start, t.end, t.pad)
             else:
@@ -170,7 +170,7 @@ def _until_end(ids: list[int], end: int) -> list[int]:
     return ids[: ids.index(end)] if end in ids else ids
 
 
-def _max_len(model: EncoderDecoder) -> int:
+def max_len_of(model: EncoderDecoder) -> int:
     """The longest sequence the model's positions cover."""
     if model.config is None:
         raise ValueError("translate needs a model built from a TransformerConfig")
