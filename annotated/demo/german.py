@@ -86,7 +86,7 @@ def check_german(text: object) -> list[str]:
     Traceback (most recent call last):
     ...
     gradio.exceptions.Error: 'The input has no words to translate, only digits, signs or emoji: type a German sentence, e.g. Klicken Sie auf OK.'
-    """  # noqa: E501  (doctest outputs are one line each)
+    """
     if not isinstance(text, str) or not text.strip():
         raise refused(f"The input is empty: type a German sentence, e.g. {EXAMPLE}")
     if len(text) > MAX_CHARS:
@@ -156,7 +156,8 @@ def guess_other_language(text: str) -> tuple[str | None, list[str]]:
     """
     words = [w.lower() for w in WORD.findall(text)]
     german = sum(w in GERMAN for w in words)
-    best, hints = None, []
+    best: str | None = None
+    hints: list[str] = []
     for language, common in EXCLUSIVE.items():
         found = [w for w in words if w in common]
         if len(found) > max(german, len(hints)):

@@ -132,7 +132,9 @@ class TranslateDemo:
         )  # fmt: skip
         hypotheses = [
             _hypothesis(t, row, score)
-            for row, score in zip(beams.sequences[0].tolist(), beams.scores[0].tolist())
+            for row, score in zip(
+                beams.sequences[0].tolist(), beams.scores[0].tolist(), strict=True
+            )
         ]
         return Translation(loaded, source, hypotheses, notes)
 

@@ -271,9 +271,7 @@ def test_an_invalid_input_clears_the_last_answer_and_its_attention(models: Model
     """After "1 2" then "abc", the page must not keep the maps titled with "1 2"."""
     demo = build_demo(models)
     failures = [
-        d
-        for d in demo.fns.values()
-        if d.fn is TaskDemo.cleared and d.trigger_only_on_failure
+        d for d in demo.fns.values() if d.fn is TaskDemo.cleared and d.trigger_only_on_failure
     ]
     assert len(failures) == 3  # copy, sort, add (the Translate tab's: test_translate_tab.py)
     for dep in failures:

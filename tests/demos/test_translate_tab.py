@@ -177,9 +177,10 @@ def test_the_tab_serves_the_run_the_environment_names(
     loaded = shipped(TRANSLATION)
     card = load_translation_model(translation_checkpoint).card
     assert model_sizes(TRANSLATION) == (card["config"]["N"], card["config"]["h"])
-    assert TranslateDemo(Models(threads=None)).translate(SENTENCES[0], "greedy")[0] == translate(
-        loaded.model, loaded.tokenizer, [SENTENCES[0]]
-    )[0]
+    assert (
+        TranslateDemo(Models(threads=None)).translate(SENTENCES[0], "greedy")[0]
+        == translate(loaded.model, loaded.tokenizer, [SENTENCES[0]])[0]
+    )
 
 
 def test_without_a_model_the_tab_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
