@@ -1,6 +1,7 @@
 """The app's API through ``gradio_client``, against the shipped models.
 
-Each endpoint answers right on held-out inputs; every bad input is an error with a clear
+Each endpoint answers right on held-out inputs (the Translate tab: as the command line's
+``translate`` does, with the model it serves); every bad input is an error with a clear
 message and the next good request still works; 50 requests at once are all answered.
 """
 
@@ -8,19 +9,23 @@ from __future__ import annotations
 
 import itertools
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from annotated import get_task
+from annotated.tasks.translation.evaluation import translate
+from annotated.tasks.translation.loading import TranslationModel
 from tests.demos.conftest import GRADIO_WARNINGS
 
 pytestmark = [pytest.mark.demos, *(pytest.mark.filterwarnings(w) for w in GRADIO_WARNINGS)]
 
 SAMPLE = 12  # held-out inputs per task
 CONCURRENT_LIMIT_S = 300.0
-ENDPOINTS = ("/copy", "/sort", "/add", "/shakespeare")
+ENDPOINTS = ("/copy", "/sort", "/add", "/shakespeare", "/translate")
+GERMAN = ["Der Hund sieht die Katze.", "Wählen Sie eine Linienfarbe aus.", "Klicken Sie auf OK."]
 
 
 def samples(name: str) -> list[str]:
@@ -93,12 +98,43 @@ def test_shakespeare_inspect(client: Any) -> None:
     assert probs["path"].endswith(".png") and attention["path"].endswith(".png")
 
 
+@pytest.mark.parametrize("text", GERMAN)
+def test_translate_greedy_and_beam(client: Any, translator: TranslationModel, text: str) -> None:
+    model, tokenizer, _ = translator
+    english, table, notes = client.predict(text, "greedy", api_name="/translate")
+    assert english == translate(model, tokenizer, [text], beam=1)[0]
+    assert table["headers"] == ["rank", "English", "score", "tokens"] and len(table["data"]) == 1
+    english, table, notes = client.predict(text, api_name="/translate")  # beam 4, alpha 0.6
+    assert english == translate(model, tokenizer, [text], beam=4, alpha=0.6)[0]
+    ranks, scores = [r[0] for r in table["data"]], [r[2] for r in table["data"]]
+    assert ranks == [1, 2, 3, 4] and scores == sorted(scores, reverse=True)
+    assert table["data"][0][1].removesuffix(" …") == english and notes == ""
+    _, table, _ = client.predict(text, "beam search", 7, 1.0, api_name="/translate")
+    assert [r[0] for r in table["data"]] == list(range(1, 8))
+
+
+def test_translate_attention_is_a_png_to_download(client: Any) -> None:
+    image, download = client.predict(GERMAN[1], "beam search", 4, 0.6, 1, 2,
+                                     api_name="/translate_attention")  # fmt: skip
+    assert image["path"].endswith(".png") and image["path"] == download["path"]
+    with urllib.request.urlopen(download["url"], timeout=30) as response:
+        assert response.status == 200 and response.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_translate_notes_a_doubtful_input_and_still_translates(client: Any) -> None:
+    english, table, notes = client.predict("Der Hund 🐕 sieht die Katze.", api_name="/translate")
+    assert "never saw emoji" in notes and table["data"][0][1].startswith(english)
+    _, _, notes = client.predict("Please choose a colour for the line.", api_name="/translate")
+    assert "This looks like English, not German" in notes
+
+
 # the good request that follows a bad one, per endpoint family
 GOOD = {
     "/copy": ("/copy", "3 1 2"),
     "/sort": ("/sort", "3 1 2"),
     "/add": ("/add", "12+30"),
     "/shakespeare": ("/shakespeare", "ROMEO:"),
+    "/translate": ("/translate", "Klicken Sie auf OK."),
 }
 # (endpoint, arguments, a fragment the error message must contain)
 BAD = [
@@ -122,12 +158,21 @@ BAD = [
     ("/shakespeare", ("ROMEO:", -1.0), "minimum"),
     ("/shakespeare", ("ROMEO:", 0.8, 0, 0.0), "minimum"),
     ("/shakespeare_inspect", ("ROMEO:", "JULIET:"), "Generate first"),
+    ("/translate", ("",), "empty"),
+    ("/translate", ("x" * 10_000,), "too long (10,000 characters; at most 500)"),
+    ("/translate", ("😀🙂🎉",), "no words to translate"),
+    ("/translate", ("Привет, как дела?",), "in Cyrillic script"),
+    ("/translate", ("Hallo " + "🎉" * 300,), "too long for the model"),
+    ("/translate", ("Hallo", "sampling"), "not in the list of choices"),
+    ("/translate", ("Hallo", "beam search", 9), "maximum"),
+    ("/translate", ("Hallo", "beam search", 4, -1.0), "minimum"),
+    ("/translate_attention", ("Hallo", "greedy", 4, 0.6, 9, 1), "not in the list of choices"),
 ]
 
 
 @pytest.mark.parametrize(("endpoint", "args", "message"), BAD, ids=[f"{b[0]}:{b[2]}" for b in BAD])
 def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(
-    client: Any, endpoint: str, args: tuple[Any, ...], message: str
+    client: Any, translator: TranslationModel, endpoint: str, args: tuple[Any, ...], message: str
 ) -> None:
     from gradio_client.exceptions import AppError
 
@@ -138,6 +183,9 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(
     result = client.predict(text, api_name=follow_up)
     if follow_up == "/shakespeare":
         assert result.startswith(text) and len(result) > len(text)
+    elif follow_up == "/translate":
+        model, tokenizer, _ = translator
+        assert result[0] == translate(model, tokenizer, [text], beam=4, alpha=0.6)[0]
     else:
         assert result == (get_task(follow_up[1:]).answer(text), "right")
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from annotated.tasks.translation.evaluation import translate
+from annotated.tasks.translation.loading import TranslationModel
 from tests.chromium import launch_chromium, value, wait_for_image
 from tests.demos.conftest import GRADIO_WARNINGS, ROOT
 
@@ -109,3 +111,23 @@ def test_shakespeare_streams_into_the_page(page: Any) -> None:
     wait_for_image(page, "shakespeare-probabilities")
     wait_for_image(page, "shakespeare-attention")
     screenshot(page, "shakespeare")
+
+
+def test_translate_german_and_see_the_alignment(page: Any, translator: TranslationModel) -> None:
+    german = "Der Hund sieht die Katze."
+    page.get_by_role("tab", name="Translate").click()
+    page.locator("#translate-input textarea").fill(german)
+    page.locator("#translate-run").click()
+    page.wait_for_function(
+        "() => document.querySelector('#translate-output textarea').value !== ''"
+    )
+    model, tokenizer, _ = translator
+    assert value(page, "translate-output") == translate(model, tokenizer, [german], beam=4)[0]
+    table = page.locator("#translate-hypotheses")
+    table.locator("[data-testid=cell-3-0]").wait_for()  # the beam's four hypotheses
+    assert table.locator("[role=gridcell][data-col='0']").all_inner_texts() == list("1234")
+    english = table.locator("[data-testid=cell-0-1]").inner_text()
+    assert english.removesuffix(" …") == value(page, "translate-output")
+    wait_for_image(page, "translate-attention")
+    page.locator("#translate-png").wait_for(state="visible")  # the PNG can be downloaded
+    screenshot(page, "translate")
