@@ -1,4 +1,4 @@
-"""The Gradio demos of the trained models: copy, sorting, addition and Shakespeare.
+"""The Gradio demos of the trained models: copy, sorting, addition, Shakespeare, translation.
 
 The app lives in the package, not beside it, so that every way of running it runs the same
 code: ``annotated demo`` (the command line), ``python demos/app.py`` (the repository's thin
@@ -7,10 +7,11 @@ entry point, for ``gradio demos/app.py`` reload mode) and the Hugging Face Space
 ``demos`` extra: ``pip install -e ".[demos]"`` in a checkout (``make demo`` does it).
 
 One module per tab (``task_tab`` serves copy, sort and add, which differ only in data;
-``shakespeare_tab``), ``models`` loads the trained models on first use, ``checks`` validates
-the options a request carries, ``plots`` draws, ``app`` assembles the tabs and the queue,
-``space`` writes the Space, and ``serving`` runs the app in a subprocess for the length of a
-``with`` block (``with serving() as url: ...``), as a notebook, the docs build and the tests do.
+``shakespeare_tab``; ``translate_tab``, whose German input ``german`` checks), ``models``
+loads the trained models on first use, ``checks`` validates the options a request carries,
+``plots`` draws, ``app`` assembles the tabs and the queue, ``space`` writes the Space, and
+``serving`` runs the app in a subprocess for the length of a ``with`` block
+(``with serving() as url: ...``), as a notebook, the docs build and the tests do.
 
 Importing this package sets offline defaults before Gradio is imported -- no analytics, no
 telemetry, no Hugging Face Hub look-ups -- unless the environment already says otherwise.

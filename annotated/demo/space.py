@@ -34,7 +34,7 @@ FRONT_MATTER = {
     "app_file": "app.py",
     "pinned": "false",
     "license": "mit",
-    "short_description": "Copy, sort, add and write Shakespeare with tiny Transformers",
+    "short_description": "Tiny Transformers: copy, sort, add, translate, Shakespeare",
 }
 APP = '''"""The annotated demos as a Hugging Face Space (written by ``annotated space-export``).
 
@@ -111,9 +111,10 @@ def readme(gradio_version: str) -> str:
     body = (
         "# The Annotated Transformer, live\n\n"
         "Small Transformers from the `annotated` package, trained on a CPU: copy, sort and add "
-        "digits with an encoder-decoder and see its attention; write Shakespeare with a "
-        "character-level GPT. The models are inside the wheel in this folder; the app makes no "
-        "network request (no analytics, no CDN).\n\n"
+        "digits with an encoder-decoder and see its attention; translate German into English "
+        "and see the cross-attention align the two; write Shakespeare with a character-level "
+        "GPT. The models are inside the wheel in this folder; the app makes no network "
+        "request (no analytics, no CDN).\n\n"
         "Run it locally: `pip install -r requirements.txt && python app.py`.\n"
     )
     return "\n".join(lines) + "\n\n" + body

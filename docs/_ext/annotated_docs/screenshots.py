@@ -1,8 +1,8 @@
 """Screenshots of the demos, taken from the real app while the Demos page is built.
 
 ``.. demo-screenshot:: TAB`` shows the app's tab ``TAB`` (``copy``, ``sort``, ``add``,
-``shakespeare`` or ``lab``) as a user sees it after using it, with a caption that reports what
-the page showed. The first such directive of a page takes every tab's screenshot at once:
+``shakespeare``, ``translate`` or ``lab``) as a user sees it after using it, with a caption that
+reports what the page showed. The first such directive of a page takes every tab's screenshot at once:
 
 1. ``annotated demo`` serves the shipped models on a free port of 127.0.0.1 (one torch thread,
    offline), started and stopped by the package's own :func:`annotated.demo.serving`;
@@ -100,6 +100,26 @@ def _shakespeare(page: Any) -> str:
     )
 
 
+def _translate(page: Any) -> str:
+    """Translate a sentence of the help pages by beam search; wait for the English and the
+    alignment."""
+    from tests.chromium import value, wait_for_image
+
+    german = "Wählen Sie eine Linienfarbe aus."
+    page.locator("#translate-input textarea").fill(german)
+    page.locator("#translate-run").click()
+    page.wait_for_function(
+        "() => document.querySelector('#translate-output textarea').value !== ''"
+    )
+    wait_for_image(page, "translate-attention")
+    english = value(page, "translate-output")
+    return (
+        f"the German “{german}”, the shipped model's English “{english}” by beam search "
+        "(beam 4, α = 0.6), the beam's hypotheses with their scores, and the cross-attention "
+        "of decoder layer 1, head 1 that aligns the two."
+    )
+
+
 def _lab(page: Any) -> str:
     """Train the default configuration for a few steps; wait for its curve."""
     from tests.chromium import wait_for_image
@@ -128,6 +148,7 @@ SHOTS: dict[str, Shot] = {
     "sort": _task("sort", "3 1 4 1 5 9 2 6"),
     "add": _task("add", "123+456"),
     "shakespeare": Shot(_shakespeare),
+    "translate": Shot(_translate),
     "lab": Shot(_lab, clip_to="#lab-train"),
 }
 
