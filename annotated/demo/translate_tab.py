@@ -30,7 +30,6 @@ the English, the hypotheses and the notes; ``/translate_attention`` the alignmen
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import gradio as gr
@@ -187,7 +186,7 @@ class TranslateDemo:
         model, t = found.loaded.model, found.loaded.tokenizer
         layer_i = whole(layer, "layer", 1, len(model.decoder.layers))
         ids = found.hypotheses[0].ids
-        names = vocabulary_labels(t)
+        names = t.pieces
         maps = attention_maps(model, torch.tensor([found.source]), names,
                               torch.tensor([ids[:-1]]), pad=t.pad)  # fmt: skip
         cross = next(m for m in maps if m.kind == "cross" and m.layer == layer_i)
@@ -216,28 +215,6 @@ class TranslateDemo:
         """Empty English, hypotheses, notes, figure and download (hidden): a refused input
         replaced the one they were about."""
         return None, None, "", None, gr.DownloadButton(value=None, visible=False)
-
-
-@functools.lru_cache(maxsize=4)
-def vocabulary_labels(tokenizer: SubwordTokenizer) -> tuple[str, ...]:
-    """The text of every token id, the special tokens by name (the heatmap's English axis).
-
-    A token holding part of a character's UTF-8 bytes decodes to ``�`` on its own. Cached
-    per tokenizer: a vocabulary of 8,000 decodes in about 10 ms.
-
-    Examples
-    --------
-    >>> from annotated.demo.translate_tab import vocabulary_labels
-    >>> from annotated.tokenizers import SubwordTokenizer
-    >>> tok = SubwordTokenizer.train(["Klicken Sie auf OK."] * 20, vocab_size=280)
-    >>> labels = vocabulary_labels(tok)
-    >>> len(labels) == tok.vocab_size, labels[:3], "|".join(labels[i] for i in tok.encode("Sie auf"))
-    (True, ('<pad>', '<s>', '</s>'), 'Si|e| auf')
-    """
-    specials = len(SPECIALS)  # <pad>, <s>, </s> at ids 0, 1, 2
-    return tuple(
-        SPECIALS[i] if i < specials else tokenizer.decode([i]) for i in range(tokenizer.vocab_size)
-    )
 
 
 def _hypothesis(t: SubwordTokenizer, row: list[int], score: float) -> Hypothesis:
