@@ -1,12 +1,13 @@
 """
-======================================
+=======================================
 Translating German: the cross-attention
-======================================
+=======================================
 
 The original Annotated Transformer ends by translating German sentences and drawing the
 trained model's attention. This example does the same with the shipped ``translate-de-en``
-model: it translates a sentence by beam search, then draws, for every head of the last
-decoder layer, the cross-attention weights
+model: it translates a sentence by beam search (:func:`annotated.translate`), then draws,
+with :func:`annotated.attention_maps`, for every head of the last decoder layer, the
+cross-attention weights
 
 .. math::
 
@@ -59,10 +60,7 @@ for number, ax in enumerate(axes, start=1):
     ax.set_title(f"head {number}")
 fig.suptitle(f"{cross.title}: {english!r}")
 fig.tight_layout()
-
-# %%
-# Each row is a distribution over the German subwords:
-print(torch.allclose(cross.weights.sum(-1), torch.ones(heads, tgt.size(1))))
+print("every row sums to 1:", torch.allclose(cross.weights.sum(-1), torch.ones(heads, tgt.size(1))))
 
 # %%
 # The learning curve

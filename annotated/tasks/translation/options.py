@@ -29,12 +29,12 @@ from annotated.training.loop import LoopOptions
 from annotated.training.schedules import rate
 
 DEFAULT_MODEL = TransformerConfig(
-    src_vocab=8000, tgt_vocab=8000, N=3, d_model=256, d_ff=1024, h=4, dropout=0.1,
+    src_vocab=4000, tgt_vocab=4000, N=3, d_model=256, d_ff=1024, h=4, dropout=0.1,
     share_embeddings=True, max_len=256,
 )  # fmt: skip
 LABEL = "translation run options"
 DEFAULT_LOOP = LoopOptions(
-    max_steps=6000, grad_clip=0.0, eval_interval=500, checkpoint_interval=500
+    max_steps=3000, grad_clip=0.0, eval_interval=500, checkpoint_interval=500
 )
 
 
@@ -81,7 +81,7 @@ class TranslationOptions:
     loop: LoopOptions = DEFAULT_LOOP
     corpus: str | None = None
     seed: NonNegative = 0
-    vocab_size: Positive = 8000
+    vocab_size: Positive = 4000
     max_tokens: Positive = 2500
     factor: PositiveFloat = 1.0
     warmup: Positive = 800
