@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from functools import cache
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
 
 @dataclass(frozen=True)
@@ -207,3 +207,38 @@ def record_from_dict(cls: type, values: dict[str, Any], *, label: str) -> Any:
         for k, v in values.items()
     }
     return cls(**built)
+
+
+class RunRecord:
+    """What every run record (a frozen dataclass of options) does the same way.
+
+    Its options by their own names (:func:`leaves`), its JSON form with the contained records
+    as nested objects, and back (:func:`record_from_dict`, which names the record by
+    :attr:`LABEL` in its error for an unknown key).
+
+    Examples
+    --------
+    >>> from annotated.tasks.seq2seq.options import RunOptions
+    >>> options = RunOptions.for_task("sort")
+    >>> options.leaves()["grad_clip"], RunOptions.from_dict(options.to_dict()) == options
+    (1.0, True)
+    >>> RunOptions.from_dict({"steps": 5})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown run options: ['steps']
+    """
+
+    LABEL: ClassVar[str]
+
+    def leaves(self) -> dict[str, Any]:
+        """Every option by its own name, the contained records' fields included."""
+        return leaves(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, the contained records as nested objects."""
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        """The inverse of :meth:`to_dict`, rejecting unknown keys."""
+        return record_from_dict(cls, values, label=cls.LABEL)

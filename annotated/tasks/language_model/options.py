@@ -15,9 +15,9 @@ Like :class:`~annotated.tasks.seq2seq.options.RunOptions`, the record *contains*
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from annotated.fields import (
     NonNegative,
@@ -25,11 +25,10 @@ from annotated.fields import (
     Positive,
     PositiveFloat,
     Probability,
+    RunRecord,
     check_bounds,
-    record_from_dict,
     split_overrides,
 )
-from annotated.fields import leaves as leaf_values
 from annotated.gpt_config import GPTConfig
 from annotated.tasks.language_model.tokenizer import parse_choice
 from annotated.tokenizers.subword import MIN_VOCAB
@@ -40,14 +39,13 @@ SHIPPED_MODEL = GPTConfig(
     max_len=128, N=4, h=4, d_model=192, bias=False, norm="rms",
     activation="swiglu", positions="rope",
 )  # fmt: skip
-LABEL = "language-model run options"
 SHIPPED_LOOP = LoopOptions(
     max_steps=2000, grad_clip=1.0, eval_interval=250, checkpoint_interval=250
 )
 
 
 @dataclass(frozen=True)
-class LanguageModelOptions:
+class LanguageModelOptions(RunRecord):
     """Everything that determines a language-model run (``annotated train shakespeare -h``).
 
     Parameters
@@ -92,6 +90,8 @@ class LanguageModelOptions:
     True
     """
 
+    LABEL: ClassVar[str] = "language-model run options"
+
     corpus: str | None = None
     tokenizer: str = "char"
     bpe_vocab: Positive = 1024
@@ -134,19 +134,6 @@ class LanguageModelOptions:
         """These options for a tokenizer of ``vocab_size`` tokens."""
         return replace(self, model=replace(self.model, vocab_size=vocab_size))
 
-    def leaves(self) -> dict[str, Any]:
-        """Every option by its own name, the contained records' fields included."""
-        return leaf_values(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values, the contained records as nested objects."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> LanguageModelOptions:
-        """The inverse of :meth:`to_dict`, rejecting unknown keys."""
-        return record_from_dict(cls, values, label=LABEL)
-
     @classmethod
     def for_run(cls, overrides: dict[str, Any]) -> LanguageModelOptions:
         """The defaults with ``overrides`` (any field's name, nested ones too), for a new run.
@@ -169,7 +156,7 @@ class LanguageModelOptions:
         ValueError: unknown language-model run options: ['vocab_size']
         """
         default = cls()
-        parts = split_overrides(cls, overrides, derived=frozenset({"vocab_size"}), label=LABEL)
+        parts = split_overrides(cls, overrides, derived=frozenset({"vocab_size"}), label=cls.LABEL)
         loop = default.loop.with_changes(**parts.get("loop", {}))
         top = parts[""]
         if "warmup" not in top and default.warmup > loop.max_steps:

@@ -10,7 +10,7 @@ field of any of the three by its own name (``N``, ``max_steps``, ``lr``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from annotated.config import TransformerConfig
 from annotated.fields import (
@@ -19,11 +19,10 @@ from annotated.fields import (
     Positive,
     PositiveFloat,
     Probability,
+    RunRecord,
     check_bounds,
-    record_from_dict,
     split_overrides,
 )
-from annotated.fields import leaves as leaf_values
 from annotated.tasks.seq2seq.registry import get_task
 from annotated.training.loop import LoopOptions
 from annotated.training.schedules import warmup_cosine
@@ -33,7 +32,7 @@ SET_BY_THE_TASK = frozenset({"task", "src_vocab", "tgt_vocab", "max_len"})
 
 
 @dataclass(frozen=True)
-class RunOptions:
+class RunOptions(RunRecord):
     """Everything that determines a task run (see ``annotated train TASK --help``).
 
     The learning rate follows :func:`~annotated.warmup_cosine` from ``lr`` down to
@@ -73,6 +72,8 @@ class RunOptions:
     (3, 2, 200)
     """
 
+    LABEL: ClassVar[str] = "run options"
+
     task: str
     model: TransformerConfig
     loop: LoopOptions
@@ -98,26 +99,6 @@ class RunOptions:
             step, max_lr=self.lr, min_lr=self.lr / 10, warmup=self.warmup, total=self.loop.max_steps
         )
 
-    def leaves(self) -> dict[str, Any]:
-        """Every option by its own name, the contained records' fields included.
-
-        Examples
-        --------
-        >>> from annotated.tasks.seq2seq.options import RunOptions
-        >>> RunOptions.for_task("sort").leaves()["grad_clip"]
-        1.0
-        """
-        return leaf_values(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values, the contained records as nested objects."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> RunOptions:
-        """The inverse of :meth:`to_dict`, rejecting unknown keys."""
-        return record_from_dict(cls, values, label="run options")
-
     @classmethod
     def for_task(cls, task: str, **overrides: Any) -> RunOptions:
         """The task's defaults with ``overrides`` (any field's name) applied.
@@ -139,7 +120,7 @@ class RunOptions:
         ValueError: unknown run options: ['steps']
         """
         t = get_task(task)
-        parts = split_overrides(cls, overrides, derived=SET_BY_THE_TASK, label="run options")
+        parts = split_overrides(cls, overrides, derived=SET_BY_THE_TASK, label=cls.LABEL)
         d = t.defaults
         every = d.eval_interval
         loop = LoopOptions(

@@ -11,8 +11,8 @@ beam 4 and length penalty :math:`\\alpha = 0.6` for the reported scores.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from annotated.config import TransformerConfig
 from annotated.fields import (
@@ -20,11 +20,10 @@ from annotated.fields import (
     Positive,
     PositiveFloat,
     Probability,
+    RunRecord,
     check_bounds,
-    record_from_dict,
     split_overrides,
 )
-from annotated.fields import leaves as leaf_values
 from annotated.training.loop import LoopOptions
 from annotated.training.schedules import rate
 
@@ -32,14 +31,13 @@ DEFAULT_MODEL = TransformerConfig(
     src_vocab=4000, tgt_vocab=4000, N=3, d_model=256, d_ff=1024, h=4, dropout=0.1,
     share_embeddings=True, max_len=256,
 )  # fmt: skip
-LABEL = "translation run options"
 DEFAULT_LOOP = LoopOptions(
     max_steps=3000, grad_clip=0.0, eval_interval=500, checkpoint_interval=500
 )
 
 
 @dataclass(frozen=True)
-class TranslationOptions:
+class TranslationOptions(RunRecord):
     """Everything that determines a translation run (``annotated train translate -h``).
 
     Parameters
@@ -77,6 +75,8 @@ class TranslationOptions:
     (2, True, 100)
     """
 
+    LABEL: ClassVar[str] = "translation run options"
+
     model: TransformerConfig = DEFAULT_MODEL
     loop: LoopOptions = DEFAULT_LOOP
     corpus: str | None = None
@@ -102,19 +102,6 @@ class TranslationOptions:
         model = replace(self.model, src_vocab=vocab_size, tgt_vocab=vocab_size)
         return replace(self, model=model)
 
-    def leaves(self) -> dict[str, Any]:
-        """Every option by its own name, the contained records' fields included."""
-        return leaf_values(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values, the contained records as nested objects."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TranslationOptions:
-        """The inverse of :meth:`to_dict`, rejecting unknown keys."""
-        return record_from_dict(cls, values, label=LABEL)
-
     @classmethod
     def for_run(cls, overrides: dict[str, Any]) -> TranslationOptions:
         """The defaults with ``overrides`` (any field's name, nested ones too).
@@ -123,7 +110,7 @@ class TranslationOptions:
         """
         default = cls()
         derived = frozenset({"src_vocab", "tgt_vocab"})
-        parts = split_overrides(cls, overrides, derived=derived, label=LABEL)
+        parts = split_overrides(cls, overrides, derived=derived, label=cls.LABEL)
         loop = default.loop.with_changes(**parts.get("loop", {}))
         model = replace(default.model, **parts.get("model", {}))
         return cls(model=model, loop=loop, **parts[""])
