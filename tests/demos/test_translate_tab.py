@@ -80,7 +80,7 @@ def test_the_hypotheses_scores_are_their_length_penalised_log_probabilities(
         assert h.english == translator.tokenizer.decode(h.ids)
         assert math.isclose(h.score, forced_score(translator, text, h.ids, 0.6), abs_tol=1e-4)
     greedy = demo.search(text, "greedy", 1, 0.6).hypotheses[0]
-    assert scores[0] >= greedy.score - 1e-6  # the beam never ends below greedy
+    assert scores[0] >= greedy.score - 1e-4  # the beam never ends below greedy (float32 noise)
     _, rows, _ = demo.translate(text, "beam search", 4, 0.6)
     assert [r[2] for r in rows] == [round(s, 3) for s in scores]
     assert [r[3] for r in rows] == [len(h.ids) - 1 for h in found.hypotheses]
