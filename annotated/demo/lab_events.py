@@ -128,13 +128,15 @@ def train(
     schedule: str = DEFAULT.schedule,
     warmup: float = DEFAULT.warmup,
     seed: float = DEFAULT.seed,
+    tokenizer: str = DEFAULT.tokenizer,
+    bpe_vocab: float = DEFAULT.bpe_vocab,
 ) -> Iterator[tuple[Any, ...]]:
     """Train a new run of this config and stream its summary, curve and layer statistics.
 
     Yields ``(session, summary, curve, stats, run dropdown, comparison checkboxes)`` about
     once a second (the first as soon as the first step is done) until the run ends.
     """  # fmt: skip
-    values = dict(zip(FIELDS, [task, N, d_model, h, norm, layout, activation, positions, share_embeddings, max_steps, batch_size, max_len, lr, schedule, warmup, seed], strict=True))  # fmt: skip
+    values = dict(zip(FIELDS, [task, N, d_model, h, norm, layout, activation, positions, share_embeddings, max_steps, batch_size, max_len, lr, schedule, warmup, seed, tokenizer, bpe_vocab], strict=True))  # fmt: skip
     config = config_of(values)
     s = _session(session)
     try:
@@ -184,7 +186,8 @@ def verdict_of(config: lab.LabConfig) -> str:
     """What the controls will train, in a sentence (for a config that passed its checks)."""
     family = "a GPT (decoder-only)" if config.family == "gpt" else "an encoder-decoder"
     d_k = f"d_k = {config.d_model} / {config.h} = {config.d_k}"
-    return f"✓ Ready: {family}, {config.N} layers, {d_k}."
+    tokens = f", a BPE of {config.bpe_vocab} tokens" if config.subwords else ""
+    return f"✓ Ready: {family}, {config.N} layers, {d_k}{tokens}."
 
 
 @answering
@@ -226,12 +229,15 @@ def compare(
 
 @answering
 def export(session: lab.LabSession | None, name: str | None = None) -> list[str]:
-    """Write the run's config (JSON), curves (CSV) and weights (safetensors with its card)."""
+    """Write the run's config (JSON), curves (CSV), weights (safetensors with its card) and a
+    BPE run's tokenizer."""
     run = _run(session, name)
     base = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "annotated-lab"
     base.mkdir(parents=True, exist_ok=True)
     files = lab.export_run(run, tempfile.mkdtemp(dir=base))
-    return [str(files[k]) for k in ("config", "curves", "weights", "card")]
+    return [
+        str(files[k]) for k in ("config", "curves", "weights", "card", "tokenizer") if k in files
+    ]
 
 
 @answering

@@ -2,7 +2,8 @@
 
 The layout and the wiring; the functions behind the events are in
 :mod:`annotated.demo.lab_events`, the work in :mod:`annotated.lab`. API endpoints:
-``/lab_train`` (every config field by name, all defaulted; streams), ``/lab_stop``,
+``/lab_train`` (every config field by name, all defaulted, ``tokenizer`` and ``bpe_vocab``
+included; streams), ``/lab_stop``,
 ``/lab_compare``, ``/lab_export``, ``/lab_load``, ``/lab_check``, ``/lab_sample``,
 ``/lab_attention``, ``/lab_probe``, ``/lab_code``.
 """
@@ -32,7 +33,7 @@ from annotated.demo.lab_events import (
     train,
     verdict_of,
 )
-from annotated.lab.config import LIMITS, SCHEDULES, TASK_CHOICES
+from annotated.lab.config import LANGUAGE_TASK, LIMITS, SCHEDULES, TASK_CHOICES, TOKENIZERS
 from annotated.lab.session import TABLE_COLUMNS
 
 
@@ -75,6 +76,20 @@ def _controls() -> dict[str, Any]:
             c["max_len"] = gr.Slider(
                 *lim["max_len"], value=d.max_len, step=8, label="context max_len (Shakespeare)"
             )
+        with gr.Row(visible=d.task == LANGUAGE_TASK) as tokens:  # the tasks read their symbols
+            c["tokenizer"] = gr.Radio(
+                list(TOKENIZERS),
+                value=d.tokenizer,
+                label="tokens: characters, or a byte-level BPE of the training text",
+                elem_id="lab-tokenizer",
+            )
+            c["bpe_vocab"] = gr.Slider(
+                *lim["bpe_vocab"],
+                value=d.bpe_vocab,
+                step=1,
+                label="BPE vocabulary bpe_vocab (first use: about 5 s to train and encode)",
+                elem_id="lab-bpe-vocab",
+            )
         with gr.Row():
             # no minimum/maximum on the number boxes: Gradio would refuse a value out of range
             # before check() runs, with its own message and the Train button left enabled;
@@ -85,6 +100,9 @@ def _controls() -> dict[str, Any]:
                 d.warmup, label="warmup steps", precision=0, elem_id="lab-warmup"
             )
             c["seed"] = gr.Number(d.seed, label="seed", precision=0, elem_id="lab-seed")
+    c["task"].change(
+        lambda task: gr.Row(visible=task == LANGUAGE_TASK), c["task"], tokens, api_name=False
+    )
     return c
 
 
@@ -131,7 +149,9 @@ def build(models: object = None) -> None:
                 lines=2,
             )
             with gr.Row():
-                length = gr.Slider(1, 1000, value=200, step=1, label="characters to sample")
+                length = gr.Slider(
+                    1, 1000, value=200, step=1, label="tokens to sample (characters, for char)"
+                )
                 temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="temperature")
                 sample_seed = gr.Number(0, label="sampling seed", precision=0, minimum=0)
             sample_go = gr.Button("Sample / decode")

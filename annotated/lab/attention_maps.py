@@ -21,7 +21,7 @@ from annotated.model import EncoderDecoder
 def run_attention(run: LabRun, text: str) -> list[AttentionMap]:
     """Every layer's attention maps of ``run``'s current model on ``text``.
 
-    A GPT reads the last ``max_len`` characters of ``text``; a task model reads ``text`` as
+    A GPT reads the last ``max_len`` tokens of ``text`` (characters, or BPE pieces); a task model reads ``text`` as
     its input and its own greedy answer to it as the decoder's input.
 
     Examples
@@ -37,7 +37,7 @@ def run_attention(run: LabRun, text: str) -> list[AttentionMap]:
             raise ValueError("type some text to look at")
         tokenizer = run.data.tokenizer
         window = tokenizer.encode_tensor(text)[-model.config.max_len :]  # (seq,)
-        return attention_maps(model, window[None], tokenizer.chars)
+        return attention_maps(model, window[None], tokenizer.pieces)
     if isinstance(run.data, TaskData) and isinstance(model, EncoderDecoder):
         task = run.data.task
         source = task.parse(text)  # malformed input: a ValueError that says why

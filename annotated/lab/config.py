@@ -8,6 +8,11 @@ the family: copy, sorting and addition train the encoder-decoder
 (:class:`~annotated.GPTConfig`). Both get :math:`d_{ff} = 4 d_{model}` and no dropout, so a
 comparison between two runs changes only what the learner changed.
 
+Shakespeare reads characters or, with ``tokenizer="bpe"``, subwords: a byte-level BPE of
+``bpe_vocab`` tokens trained on the training split, the same one ``annotated train
+shakespeare --tokenizer bpe`` builds. The tasks read their own symbols and ignore both fields,
+as they ignore ``max_len``.
+
 The head width is the constraint most choices run into; its rules are the models' own
 (:func:`~annotated.config.width_problems`), and the Lab adds the nearest widths that obey them.
 """
@@ -21,10 +26,12 @@ from typing import Any
 from annotated.config import CHOICES, TransformerConfig, width_problems
 from annotated.gpt_config import GPTConfig
 from annotated.tasks import TASKS, get_task
+from annotated.tokenizers.subword import MIN_VOCAB
 
 LANGUAGE_TASK = "shakespeare"
 TASK_CHOICES = (*TASKS, LANGUAGE_TASK)
 SCHEDULES = ("constant", "warmup_cosine", "noam")
+TOKENIZERS = ("char", "bpe")
 FORMAT = "annotated-lab-config/1"
 RENAMED = {"steps": "max_steps", "seq_len": "max_len"}  # older exports' names, for the error
 
@@ -39,6 +46,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "lr": (1e-5, 1.0),
     "warmup": (0, 5000),
     "seed": (0, 2**31 - 1),
+    "bpe_vocab": (MIN_VOCAB, 4096),
 }
 WORDS = {
     "N": "depth (layers)",
@@ -50,8 +58,9 @@ WORDS = {
     "lr": "learning rate",
     "warmup": "warmup steps",
     "seed": "seed",
+    "bpe_vocab": "BPE vocabulary (bpe_vocab)",
 }
-WHOLE = {"N", "d_model", "h", "max_steps", "batch_size", "max_len", "warmup", "seed"}
+WHOLE = {"N", "d_model", "h", "max_steps", "batch_size", "max_len", "warmup", "seed", "bpe_vocab"}
 
 
 class LabConfigError(ValueError):
@@ -66,7 +75,7 @@ class LabConfig:
     ----------
     task : {"copy", "sort", "add", "shakespeare"}
         The synthetic tasks train an encoder-decoder; ``"shakespeare"`` trains a GPT on
-        characters.
+        characters or subwords (``tokenizer``).
     N : int
         :math:`N`, layers (in the encoder and in the decoder for the tasks), 1--12.
     d_model : int
@@ -83,7 +92,7 @@ class LabConfig:
     batch_size : int
         Sequences per step.
     max_len : int
-        :math:`T`, characters per training window (Shakespeare only: each task's inputs set
+        :math:`T`, tokens per training window (Shakespeare only: each task's inputs set
         their own lengths, 1 to 10 digits or two 3-digit numbers).
     lr : float
         Peak learning rate :math:`\\eta_{max}`.
@@ -94,6 +103,12 @@ class LabConfig:
         Linear warmup steps (not longer than the run).
     seed : int
         Seeds the initial weights and the batches: the same config trains the same run.
+    tokenizer : {"char", "bpe"}
+        Shakespeare only: one token per character, or a byte-level BPE trained on the
+        training split (:func:`~annotated.tasks.language_model.tokenizer.build_tokenizer`).
+    bpe_vocab : int
+        Shakespeare with ``tokenizer="bpe"`` only: the BPE's vocabulary size :math:`V`,
+        259--4096 (3 special tokens, 256 bytes, then merges).
 
     Examples
     --------
@@ -124,11 +139,18 @@ class LabConfig:
     schedule: str = "warmup_cosine"
     warmup: int = 20
     seed: int = 0
+    tokenizer: str = "char"
+    bpe_vocab: int = 1024
 
     @property
     def family(self) -> str:
         """``"gpt"`` for Shakespeare, ``"encoder-decoder"`` for the synthetic tasks."""
         return "gpt" if self.task == LANGUAGE_TASK else "encoder-decoder"
+
+    @property
+    def subwords(self) -> bool:
+        """Whether the run reads BPE subwords (Shakespeare with ``tokenizer="bpe"``)."""
+        return self.family == "gpt" and self.tokenizer == "bpe"
 
     @property
     def d_k(self) -> int:
@@ -138,7 +160,12 @@ class LabConfig:
     def problems(self) -> list[str]:
         """Every reason this config cannot be trained, explained; empty when it can."""
         out = [p for p in (_range_problem(self, name) for name in LIMITS) if p]
-        for name, allowed in (("task", TASK_CHOICES), ("schedule", SCHEDULES), *CHOICES.items()):
+        for name, allowed in (
+            ("task", TASK_CHOICES),
+            ("schedule", SCHEDULES),
+            ("tokenizer", TOKENIZERS),
+            *CHOICES.items(),
+        ):
             value = getattr(self, name)
             if value not in allowed:
                 out.append(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
@@ -230,12 +257,14 @@ class LabConfig:
         >>> from annotated.lab import LabConfig
         >>> LabConfig().label()
         'shakespeare N2 d64 h4 layer/pre gelu learned tied'
+        >>> LabConfig(tokenizer="bpe", bpe_vocab=512).label()
+        'shakespeare N2 d64 h4 layer/pre gelu learned tied bpe512'
         """
         tied = "tied" if self.share_embeddings else "untied"
         return (
             f"{self.task} N{self.N} d{self.d_model} h{self.h} "
             f"{self.norm}/{self.layout} {self.activation} {self.positions} {tied}"
-        )
+        ) + (f" bpe{self.bpe_vocab}" if self.subwords else "")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""

@@ -11,10 +11,13 @@ validation set, and the summed next-token loss with its token count,
 
 so the per-token loss :math:`\\mathcal{L}/n` of the two families lands on one axis. The
 tasks validate on their held-out inputs (never trained on); Shakespeare on fixed windows of
-the last 10% of the text.
+the last 10% of the text. A Shakespeare batch also counts the characters :math:`c` its
+targets spell, so a character run and a BPE run compare in bits per character,
+:math:`\\mathcal{L} / (c \\ln 2)`
+(:class:`~annotated.tasks.language_model.evaluation.SplitLoss`).
 
-The encoded corpus is read once per process and shared, read-only, by every run: it is
-data, like the package's code, not anybody's session.
+The encoded corpus is read once per process and tokenizer and shared, read-only, by every
+run: it is data, like the package's code, not anybody's session.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from annotated.model import EncoderDecoder
 from annotated.tasks import Task, get_task
 from annotated.tasks.language_model.corpus import load_corpus, split_corpus
 from annotated.tasks.language_model.data import LMBatch, lm_batch, lm_loss
-from annotated.tokenizers import CharTokenizer
+from annotated.tasks.language_model.tokenizer import build_tokenizer
+from annotated.tokenizers.protocol import TextTokenizer
 from annotated.training.batch import Batch
 
 VAL_SEQUENCES = 64  # sequences in the validation set: enough for a steady curve, fast to score
@@ -54,6 +58,10 @@ class LabData(Protocol):
 
     def loss(self, model: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
         """The summed loss of ``batch`` and its token count."""
+        ...
+
+    def characters(self, batch: Any) -> int | None:
+        """The characters ``batch``'s targets spell; ``None`` if its tokens are not text."""
         ...
 
 
@@ -109,17 +117,27 @@ class TaskData:
         """:func:`task_loss`."""
         return task_loss(model, batch)  # type: ignore[arg-type]
 
+    def characters(self, batch: Batch) -> None:
+        """``None``: a task's symbols (digits, ``+``) are not text to count in characters."""
+        return None
 
-@functools.lru_cache(maxsize=1)
-def shakespeare_tokens() -> tuple[CharTokenizer, torch.Tensor, torch.Tensor]:
+
+@functools.lru_cache(maxsize=4)
+def shakespeare_tokens(
+    tokenizer: str, bpe_vocab: int
+) -> tuple[TextTokenizer, torch.Tensor, torch.Tensor]:
     """The default corpus's tokenizer and its training and validation tokens ``(n,)``.
 
-    Read and encoded once per process (about a second), then shared read-only.
+    The tokenizer is the language-model task's own
+    (:func:`~annotated.tasks.language_model.tokenizer.build_tokenizer`): characters, or a
+    BPE of at most ``bpe_vocab`` tokens trained on the training split. Each is built and
+    encoded once per process (about a second for characters, five for a BPE), then shared
+    read-only.
     """
     text = load_corpus()
-    tokenizer = CharTokenizer.from_text(text)
     train, val = split_corpus(text)
-    return tokenizer, tokenizer.encode_tensor(train), tokenizer.encode_tensor(val)
+    built = build_tokenizer(tokenizer, text, train, bpe_vocab)
+    return built, built.encode_tensor(train), built.encode_tensor(val)
 
 
 class TextData:
@@ -128,19 +146,23 @@ class TextData:
     Parameters
     ----------
     config : LabConfig
-        Its seed, batch size and context length ``max_len``.
+        Its seed, batch size, context length ``max_len`` and tokenizer.
     corpus : tuple, optional
-        ``(tokenizer, train, val)``; by default :func:`shakespeare_tokens`.
+        ``(tokenizer, train, val)``; by default :func:`shakespeare_tokens` of the config's
+        tokenizer.
     """
 
     def __init__(
         self,
         config: LabConfig,
-        corpus: tuple[CharTokenizer, torch.Tensor, torch.Tensor] | None = None,
+        corpus: tuple[TextTokenizer, torch.Tensor, torch.Tensor] | None = None,
     ) -> None:
-        self.tokenizer, self.train, self.val = corpus or shakespeare_tokens()
+        bpe_vocab = config.bpe_vocab if config.subwords else 0  # one character corpus for all
+        self.tokenizer, self.train, self.val = corpus or shakespeare_tokens(
+            config.tokenizer, bpe_vocab
+        )
         self.seed, self.batch_size, self.max_len = config.seed, config.batch_size, config.max_len
-        self.tokens = list(self.tokenizer.chars)
+        self.tokens = list(self.tokenizer.pieces)
 
     def train_batch(self, index: int) -> LMBatch:
         """Training batch ``index``: ``(batch, seq)`` windows and their next characters."""
@@ -167,6 +189,22 @@ class TextData:
     def loss(self, model: nn.Module, batch: LMBatch) -> tuple[torch.Tensor, int]:
         """:func:`~annotated.tasks.language_model.data.lm_loss`."""
         return lm_loss(model, batch)
+
+    def characters(self, batch: LMBatch) -> int:
+        """The characters each window's targets spell, summed: :math:`c` of bits per character.
+
+        Examples
+        --------
+        >>> from annotated.lab import LabConfig
+        >>> from annotated.lab.data import TextData
+        >>> from annotated.tokenizers import CharTokenizer
+        >>> tok = CharTokenizer.from_text("to be or not to be")
+        >>> ids = tok.encode_tensor("to be or not to be")
+        >>> data = TextData(LabConfig(batch_size=2, max_len=4), (tok, ids, ids))
+        >>> data.characters(data.train_batch(0))      # characters: one a token
+        8
+        """
+        return sum(len(self.tokenizer.decode(row)) for row in batch.y)
 
 
 def make_data(config: LabConfig) -> TaskData | TextData:

@@ -9,6 +9,11 @@ ordinary checkpoint: :func:`~annotated.load_checkpoint` rebuilds the model from 
 
     \\mathrm{load}(\\mathrm{export}(r)) = \\theta_r, \\qquad
     \\mathrm{LabConfig.from\\_json}(\\mathrm{export}(r)_{config}) = c_r .
+
+A BPE Shakespeare run also writes its tokenizer (``tokenizer.json``) beside the weights, named
+in the card as ``annotated train shakespeare --tokenizer bpe`` names it
+(:func:`~annotated.tasks.language_model.tokenizer.save_tokenizer`), so the export loads like a
+run of the command line's.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import re
 from pathlib import Path
 
 from annotated.lab.config import LabConfig, LabConfigError
+from annotated.lab.data import TextData
 from annotated.lab.run import LabRun
+from annotated.tasks.language_model.tokenizer import save_tokenizer
 from annotated.training.checkpoint import save_checkpoint
 from annotated.training.files import atomic_write
 
@@ -43,7 +50,8 @@ def export_run(run: LabRun, directory: Path | str) -> dict[str, Path]:
     -------
     dict
         ``config`` (``<name>.config.json``), ``curves`` (``<name>.curves.csv``), ``weights``
-        (``model.safetensors``) and ``card`` (``model.json``), all in one folder.
+        (``model.safetensors``) and ``card`` (``model.json``), all in one folder, and for a
+        BPE run ``tokenizer`` (``tokenizer.json``).
 
     Examples
     --------
@@ -72,14 +80,21 @@ def export_run(run: LabRun, directory: Path | str) -> dict[str, Path]:
     }
     atomic_write(files["config"], run.config.to_json().encode())
     atomic_write(files["curves"], curves.to_csv().encode())
+    vocab: list[str] | None = run.data.tokens
+    about = {}
+    if isinstance(run.data, TextData) and run.config.subwords:
+        about["tokenizer"] = save_tokenizer(run.data.tokenizer, "bpe", folder)
+        files["tokenizer"] = folder / about["tokenizer"]["file"]
+        vocab = None  # the tokenizer file's
     files["weights"] = save_checkpoint(
         folder,
         model,
-        vocab=run.data.tokens,
+        vocab=vocab,
         task=run.config.task,
         seed=run.config.seed,
         steps=run.step,
         lab_config=run.config.to_dict(),
+        **about,
     )
     files["card"] = files["weights"].with_suffix(".json")
     return files

@@ -1,6 +1,7 @@
 """What a Lab model says: Shakespeare sampled from the GPT, a task input decoded.
 
-Sampling draws each character from the temperature-scaled distribution,
+Sampling draws each token (a character, or a BPE piece) from the temperature-scaled
+distribution,
 
 .. math::
 
@@ -26,7 +27,7 @@ from annotated.lab.run import LabRun
 from annotated.masks import padding_mask
 from annotated.model import EncoderDecoder
 from annotated.tasks import Task
-from annotated.tokenizers import CharTokenizer
+from annotated.tokenizers.protocol import TextTokenizer
 
 MAX_PROMPT = 500
 MAX_NEW = 1000
@@ -47,13 +48,13 @@ class Decoded(NamedTuple):
 
 def sample_text(
     model: nn.Module,
-    tokenizer: CharTokenizer,
+    tokenizer: TextTokenizer,
     prompt: str,
     length: int = 200,
     temperature: float = 0.8,
     seed: int = 0,
 ) -> str:
-    """The prompt and ``length`` characters sampled from a character GPT.
+    """The prompt and ``length`` tokens sampled from a GPT: characters, for a character model.
 
     Examples
     --------
@@ -74,7 +75,7 @@ def sample_text(
         raise ValueError(f"length must be from 1 to {MAX_NEW}, got {length}")
     if not 0.0 <= temperature <= 2.0:
         raise ValueError(f"temperature must be from 0 to 2, got {temperature}")
-    ids = tokenizer.encode(prompt)  # unknown characters: a ValueError that names them
+    ids = tokenizer.encode(prompt)  # a character model's unknown ones: a ValueError naming them
     g = torch.Generator().manual_seed(seed)
     out = generate(model, torch.tensor([ids]), length, temperature=temperature, generator=g, context="shift")  # type: ignore[arg-type]  # fmt: skip
     return tokenizer.decode(out[0])

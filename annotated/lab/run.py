@@ -39,6 +39,7 @@ from annotated.lab.data import LabData, make_data
 from annotated.lab.priority import READERS, Gate
 from annotated.lab.stats import LayerStats, StatsRecorder
 from annotated.model import EncoderDecoder
+from annotated.tasks.language_model.evaluation import SplitLoss
 from annotated.training.adamw import adamw
 from annotated.training.schedules import rate, warmup_cosine
 
@@ -119,6 +120,9 @@ class LabRun:
         One row per step.
     stats : list of LayerStats
         Per-layer statistics, recorded at step 1 and :data:`CURVE_POINTS` times per run.
+    val_bpc : float or None
+        The last validation loss in bits per character (Shakespeare runs, once validated):
+        unlike the loss per token, it compares a character run with a BPE run.
     status : str
         ``ready``, ``training``, ``finished``, ``stopped``, ``diverged`` or ``failed``.
 
@@ -151,6 +155,7 @@ class LabRun:
         self.optimizer = adamw(self.model, lr=config.lr, weight_decay=0.0, betas=(0.9, 0.98))
         self.curves = Curves()
         self.stats: list[LayerStats] = []
+        self.val_bpc: float | None = None
         self.step = 0
         self.status = "ready"
         self.error = ""
@@ -210,6 +215,7 @@ class LabRun:
             "parameters": self.parameters,
             "train_loss": round(c.train_loss_avg[-1], 4) if len(c) else None,
             "val_loss": round(val[-1], 4) if val else None,
+            "val_bpc": round(self.val_bpc, 4) if self.val_bpc is not None else None,
             "tokens_per_s": round(sum(recent) / len(recent)) if recent else None,
             "seconds": round(c.seconds[-1], 2) if len(c) else 0.0,
             "error": self.error,
@@ -266,16 +272,22 @@ class LabRun:
         )
         if stats is not None:
             self.stats.append(stats)
-            self.curves.set_val(s, self.validate(val))
+            scored = self.validate(val)
+            self.curves.set_val(s, scored.mean)
+            if scored.characters:
+                self.val_bpc = scored.bits_per_character
         return True
 
-    def validate(self, batches: list[Any]) -> float:
-        """The per-token loss of the model on ``batches`` (eval mode, no gradients)."""
-        total, count = 0.0, 0
+    def validate(self, batches: list[Any]) -> SplitLoss:
+        """The model's summed loss on ``batches`` (eval mode, no gradients), its token count,
+        and the characters the targets spell (0 if they are not text): ``.mean`` is the loss
+        per token, ``.bits_per_character`` the loss per character in bits."""
+        total, count, characters = 0.0, 0, 0
         with self._lock, torch.no_grad():
             self.model.eval()
             for batch in batches:
                 loss, n = self.data.loss(self.model, batch)
                 total, count = total + float(loss), count + n
+                characters += self.data.characters(batch) or 0
             self.model.train()
-        return total / max(count, 1)
+        return SplitLoss(total, max(count, 1), characters)

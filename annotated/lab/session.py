@@ -127,22 +127,43 @@ class LabSession:
             run.stop()
 
     def table(self, names: list[str] | None = None) -> list[list[Any]]:
-        """One row per run (``names``, or all): name, status, step, losses, speed, config."""
+        """One row per run (``names``, or all): name, status, step, losses, speed, config.
+
+        The losses are per token, which a character run and a BPE run do not share; the
+        validation loss in bits per character (Shakespeare runs) compares them.
+        """
         rows = []
         for name in names if names is not None else self.names():
             run = self.get(name)
             s, c = run.summary(), run.config
             rows.append([
-                name, s["status"], s["step"], s["train_loss"], s["val_loss"], s["tokens_per_s"],
-                run.parameters, c.task, c.N, c.d_model, c.h, c.norm, c.layout,
-                c.activation, c.positions, c.share_embeddings, c.batch_size, c.max_len, c.lr,
-                c.schedule, c.warmup, c.seed,
+                name, s["status"], s["step"], s["train_loss"], s["val_loss"], s["val_bpc"],
+                s["tokens_per_s"], run.parameters, c.task, c.N, c.d_model, c.h, c.norm, c.layout,
+                c.activation, c.positions, c.share_embeddings, c.batch_size, c.max_len,
+                tokenizer_label(c), c.lr, c.schedule, c.warmup, c.seed,
             ])  # fmt: skip
         return rows
 
 
+def tokenizer_label(config: LabConfig) -> str:
+    """What a run's tokens are, for the table: ``char``, ``bpe 1024`` or the task's ``symbols``.
+
+    Examples
+    --------
+    >>> from annotated.lab import LabConfig
+    >>> from annotated.lab.session import tokenizer_label
+    >>> tokenizer_label(LabConfig(tokenizer="bpe", bpe_vocab=512)), tokenizer_label(LabConfig())
+    ('bpe 512', 'char')
+    >>> tokenizer_label(LabConfig(task="sort", tokenizer="bpe"))   # the tasks ignore it
+    'symbols'
+    """
+    if config.family != "gpt":
+        return "symbols"
+    return f"bpe {config.bpe_vocab}" if config.subwords else "char"
+
+
 TABLE_COLUMNS = [
-    "run", "status", "step", "train loss", "val loss", "tokens/s", "parameters", "task",
-    "depth", "width", "heads", "norm", "layout", "activation", "positions", "tied", "batch",
-    "max len", "lr", "schedule", "warmup", "seed",
+    "run", "status", "step", "train loss/token", "val loss/token", "val bits/char", "tokens/s",
+    "parameters", "task", "depth", "width", "heads", "norm", "layout", "activation",
+    "positions", "tied", "batch", "max len", "tokenizer", "lr", "schedule", "warmup", "seed",
 ]  # fmt: skip

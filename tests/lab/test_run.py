@@ -95,6 +95,9 @@ def test_a_run_that_diverges_says_so() -> None:
             w = next(model.parameters())
             return w.sum() * (float("nan") if batch >= 2 else 1.0), 1
 
+        def characters(self, batch: int) -> None:
+            return None
+
     run = LabRun(tiny(TINY_TASK, max_steps=10), data=Exploding())
     run.start().wait(WAIT_S)
     assert run.status == "diverged" and run.step == 2
