@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from annotated import GPTConfig, TransformerConfig
 from annotated.lab import LabConfig, LabConfigError
 from annotated.lab.config import LIMITS
+from annotated.tokenizers.subword import MIN_VOCAB
 
 BASE = LabConfig()
 
@@ -43,6 +44,14 @@ BASE = LabConfig()
         ({"norm": "batch"}, "norm must be one of layer, rms, none"),
         ({"schedule": "linear"}, "schedule must be one of constant, warmup_cosine, noam"),
         ({"share_embeddings": "yes"}, "share_embeddings must be true or false"),
+        ({"tokenizer": "wordpiece"}, "tokenizer must be one of char, bpe; got 'wordpiece'"),
+        ({"tokenizer": "tiktoken:gpt2.tiktoken"}, "tokenizer must be one of char, bpe"),
+        (
+            {"tokenizer": "bpe", "bpe_vocab": 258},
+            "BPE vocabulary (bpe_vocab) must be a whole number from 259 to 4096; got 258",
+        ),
+        ({"bpe_vocab": 4097}, "BPE vocabulary (bpe_vocab) must be a whole number"),
+        ({"bpe_vocab": 512.5}, "BPE vocabulary (bpe_vocab) must be a whole number"),
     ],
 )
 def test_problems_are_explained(changes: dict[str, object], explanation: str) -> None:
@@ -124,3 +133,15 @@ def test_json_round_trip_and_bad_json() -> None:
 def test_trained_length() -> None:
     assert replace(BASE, max_len=128).trained_length() == 128
     assert replace(BASE, task="add").trained_length() == 8  # 7 symbols and </s>
+
+
+def test_the_tokenizer_fields() -> None:
+    assert (BASE.tokenizer, BASE.bpe_vocab, BASE.subwords) == ("char", 1024, False)
+    assert LIMITS["bpe_vocab"] == (MIN_VOCAB, 4096)  # 3 specials and 256 bytes at least
+    bpe = replace(BASE, tokenizer="bpe", bpe_vocab=int(LIMITS["bpe_vocab"][0]))
+    assert bpe.problems() == [] and bpe.subwords and bpe.label().endswith(" bpe259")
+    assert LabConfig.from_json(bpe.to_json()) == bpe
+    for task in ("copy", "sort", "add"):  # the tasks read their own symbols: like max_len, ignored
+        ignored = replace(bpe, task=task)
+        assert ignored.problems() == [] and not ignored.subwords
+        assert ignored.label() == replace(BASE, task=task).label()

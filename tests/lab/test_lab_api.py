@@ -61,6 +61,11 @@ def record(name: str, value: Any) -> None:
     TIMINGS.write_text(json.dumps(data | {name: value}, indent=1) + "\n")
 
 
+def table_rows(table: dict[str, Any]) -> list[dict[str, Any]]:
+    """The comparison table's rows, each keyed by its column names."""
+    return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
+
+
 def test_train_two_configs_compare_export_and_load_back(fresh: Any) -> None:
     from gradio_client import handle_file
 
@@ -76,7 +81,7 @@ def test_train_two_configs_compare_export_and_load_back(fresh: Any) -> None:
 
     plot, table = fresh.predict([], api_name="/lab_compare")
     assert Path(plot["path"]).read_bytes().startswith(b"\x89PNG")
-    rows = [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
+    rows = table_rows(table)
     assert [(r["run"], r["task"], r["positions"]) for r in rows] == [
         ("run 1", "copy", "learned"),
         ("run 2", "shakespeare", "rope"),
@@ -117,6 +122,26 @@ def test_sample_attention_probe_and_code(fresh: Any) -> None:
     assert source.startswith("# annotated/norms.py") and "class RMSNorm" in source
     verdict, _ = fresh.predict(*fields, api_name="/lab_check")
     assert verdict.startswith("✓ Ready")
+
+
+def test_a_bpe_run_samples_and_compares_with_a_char_run_in_bits_per_character(
+    fresh: Any,
+) -> None:
+    bpe = TINY_GPT | {"tokenizer": "bpe", "bpe_vocab": 512}
+    verdict, _ = fresh.predict(*(LabConfig().to_dict() | bpe).values(), api_name="/lab_check")
+    assert verdict.startswith("✓ Ready") and "a BPE of 512 tokens" in verdict
+    for kwargs in (TINY_GPT, bpe):
+        summary = fresh.predict(**kwargs, api_name="/lab_train")[0]
+        assert summary["status"] == "finished" and summary["val_bpc"] is not None, summary
+    text = fresh.predict("run 2", "ROMEO:", 20, 0.8, 1, api_name="/lab_sample")
+    assert text.startswith("ROMEO:") and len(text) > len("ROMEO:")
+    image = fresh.predict("run 2", "To be, or not to be", 1, 1, api_name="/lab_attention")
+    assert Path(image["path"]).read_bytes().startswith(b"\x89PNG")
+    rows = table_rows(fresh.predict([], api_name="/lab_compare")[1])
+    assert [r["tokenizer"] for r in rows] == ["char", "bpe 512"]
+    assert all(0 < r["val bits/char"] < r["val loss/token"] for r in rows[1:])
+    files = [Path(f["path"]).name for f in fresh.predict("run 2", api_name="/lab_export")]
+    assert "tokenizer.json" in files
 
 
 @pytest.mark.parametrize(
@@ -161,8 +186,9 @@ def test_two_sessions_keep_their_own_runs(app_url: str, fresh: Any) -> None:
         mine, theirs = job.result()[0], other_job.result()[0]
         assert mine["name"] == theirs["name"] == "run 1"  # each session numbers its own runs
         assert mine["train_loss"] != theirs["train_loss"]
-        assert [r[14] for r in fresh.predict([], api_name="/lab_compare")[1]["data"]] == ["learned"]
-        assert [r[14] for r in other.predict([], api_name="/lab_compare")[1]["data"]] == ["alibi"]
+        for client, positions in ((fresh, "learned"), (other, "alibi")):
+            rows = table_rows(client.predict([], api_name="/lab_compare")[1])
+            assert [r["positions"] for r in rows] == [positions]
         with pytest.raises(AppError, match="no run 'run 2'"):
             other.predict("run 2", api_name="/lab_export")
     finally:
