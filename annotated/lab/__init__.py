@@ -7,7 +7,7 @@ tools to look inside a run (attention maps, samples, the positions probe, the so
 building blocks) and to export it. One module per concept:
 
 * ``config`` -- :class:`LabConfig` and its explained checks;
-* ``data`` -- task batches or Shakespeare windows; ``curves`` -- losses and their average;
+* ``data`` -- task batches or Shakespeare windows (characters or BPE); ``curves`` -- losses;
 * ``stats`` -- per-layer activation and gradient norms and score spreads, through hooks;
 * ``run`` -- :class:`LabRun`; ``session`` -- :class:`LabSession`;
 * ``attention_maps`` (of a run's model), ``outputs`` (samples, decoding), ``probe`` (positions), ``source``;

@@ -115,7 +115,7 @@ def compare_figure(runs: Sequence[tuple[str, Curves]], colours: Sequence[int] = 
     by_step.set_ylabel("loss per token (nats)")
     by_step.set_title("train (moving average, solid) and validation (dashed)", fontsize=10)
     by_time.set_xlabel("seconds of training")
-    by_time.set_ylabel("validation loss")
+    by_time.set_ylabel("validation loss per token (nats)")
     by_time.set_title("validation loss against wall-clock time", fontsize=10)
     for ax in (by_step, by_time):
         ax.grid(alpha=0.3)
