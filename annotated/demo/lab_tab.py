@@ -2,10 +2,9 @@
 
 The layout and the wiring; the functions behind the events are in
 :mod:`annotated.demo.lab_events`, the work in :mod:`annotated.lab`. API endpoints:
-``/lab_train`` (every config field by name, all defaulted, ``tokenizer`` and ``bpe_vocab``
-included; streams), ``/lab_stop``,
-``/lab_compare``, ``/lab_export``, ``/lab_load``, ``/lab_check``, ``/lab_sample``,
-``/lab_attention``, ``/lab_probe``, ``/lab_code``.
+``/lab_train`` (every config field by name, ``tokenizer`` and ``bpe_vocab`` too, all
+defaulted; streams), ``/lab_stop``, ``/lab_compare``, ``/lab_export``, ``/lab_load``,
+``/lab_check``, ``/lab_sample``, ``/lab_attention``, ``/lab_probe``, ``/lab_code``.
 """
 
 from __future__ import annotations
@@ -100,10 +99,13 @@ def _controls() -> dict[str, Any]:
                 d.warmup, label="warmup steps", precision=0, elem_id="lab-warmup"
             )
             c["seed"] = gr.Number(d.seed, label="seed", precision=0, elem_id="lab-seed")
-    c["task"].change(
-        lambda task: gr.Row(visible=task == LANGUAGE_TASK), c["task"], tokens, api_name=False
-    )
+    c["task"].change(_tokens_row, c["task"], tokens, api_name=False)
     return c
+
+
+def _tokens_row(task: str) -> Any:
+    """The tokenizer controls, shown for Shakespeare only (the tasks ignore them)."""
+    return gr.Row(visible=task == LANGUAGE_TASK)
 
 
 def build(models: object = None) -> None:

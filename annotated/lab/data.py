@@ -165,7 +165,7 @@ class TextData:
         self.tokens = list(self.tokenizer.pieces)
 
     def train_batch(self, index: int) -> LMBatch:
-        """Training batch ``index``: ``(batch, seq)`` windows and their next characters."""
+        """Training batch ``index``: ``(batch, seq)`` windows and their next tokens."""
         return lm_batch(
             self.train,
             seed=self.seed,
