@@ -86,3 +86,18 @@ def test_an_impossible_config_is_explained_on_the_page(page: Any) -> None:
     set_number(page, "lab-heads", 4)
     verdict.get_by_text("Ready").wait_for()
     assert page.locator("#lab-train").is_enabled()
+
+
+def test_the_tokenizer_controls_are_shown_for_shakespeare_only(page: Any) -> None:
+    page.get_by_role("tab", name="Lab").click()
+    tokenizer = page.locator("#lab-tokenizer")
+    tokenizer.wait_for(state="visible")  # the default task is Shakespeare
+    tokenizer.get_by_label("bpe").check()
+    page.locator("#lab-verdict").get_by_text("a BPE of 1024 tokens").wait_for()
+    page.locator("#lab-task").get_by_label("copy").check()
+    tokenizer.wait_for(state="hidden")  # the tasks read their own symbols
+    page.locator("#lab-verdict").get_by_text("an encoder-decoder").wait_for()
+    assert "BPE" not in page.locator("#lab-verdict").inner_text()
+    page.locator("#lab-task").get_by_label("shakespeare").check()
+    tokenizer.wait_for(state="visible")
+    page.locator("#lab-verdict").get_by_text("a BPE of 1024 tokens").wait_for()
