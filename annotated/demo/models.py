@@ -52,23 +52,12 @@ def shipped(name: str) -> Any:
 
 
 def translation_checkpoint() -> Path:
-    """What the Translate tab serves: ``$ANNOTATED_DEMO_TRANSLATE``, else the shipped model.
-
-    Raises
-    ------
-    ValueError
-        If the variable is unset and this installation ships no ``translate-de-en``.
-    """
+    """What the Translate tab serves: ``$ANNOTATED_DEMO_TRANSLATE``, else the shipped model."""
     chosen = os.environ.get(TRANSLATION_ENV)
     if chosen:
         return Path(chosen)
-    from annotated.pretrained import NAMES, weights_path
+    from annotated.pretrained import weights_path
 
-    if TRANSLATION not in NAMES:
-        raise ValueError(
-            f"this installation ships no {TRANSLATION} model; set {TRANSLATION_ENV} "
-            "to a translation run directory"
-        )
     return weights_path(TRANSLATION)
 
 

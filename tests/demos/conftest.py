@@ -4,9 +4,8 @@ Every server of the tests is :func:`annotated.demo.serving` with :data:`TEST_ENV
 thread: the tests' client shares the two cores) and its log in the test's temporary
 directory; the log is quoted if the server fails to start.
 
-The Translate tab serves :func:`translation_checkpoint`: the shipped ``translate-de-en``
-when this checkout ships it, else a tiny run trained in seconds on the tiny grammar of
-``tests/translation/conftest.py``, passed to the app in ``ANNOTATED_DEMO_TRANSLATE``.
+The Translate tab serves :func:`translation_checkpoint`, the shipped ``translate-de-en``,
+named to the app in ``ANNOTATED_DEMO_TRANSLATE`` as a user would name their own run.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from annotated.tasks.translation.loading import TranslationModel, load_translation_model
-from tests.translation.conftest import corpus, train  # noqa: F401  (corpus: a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 # the environment of every server of the tests, over serving's offline settings
@@ -28,24 +26,14 @@ GRADIO_WARNINGS = [
     "ignore::pytest.PytestUnraisableExceptionWarning",
     "ignore:.*websockets.*:DeprecationWarning",
 ]
-# the tiny translation run: two layers, and enough steps to learn most of the tiny grammar
-TINY_TRANSLATION = ["--n-layer", "2", "--max-steps", "400", "--warmup", "40",
-                    "--eval-interval", "200"]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
-def translation_checkpoint(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """The shipped ``translate-de-en`` if this checkout has it, else a tiny run (seconds)."""
-    from annotated import pretrained
-    from annotated.demo.models import TRANSLATION  # imports Gradio: only the tests that use it
+def translation_checkpoint() -> Path:
+    """The shipped ``translate-de-en``'s weights."""
+    from annotated.pretrained import weights_path
 
-    if TRANSLATION in pretrained.available():
-        return pretrained.weights_path(TRANSLATION)
-    out = tmp_path_factory.mktemp("translate") / "run"
-    assert train(request.getfixturevalue("corpus"), out, *TINY_TRANSLATION) == 0
-    return out
+    return weights_path("translate-de-en")
 
 
 @pytest.fixture(scope="session")

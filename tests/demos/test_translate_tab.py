@@ -183,13 +183,11 @@ def test_the_tab_serves_the_run_the_environment_names(
     )
 
 
-def test_without_a_model_the_tab_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    from annotated import pretrained
-
-    if TRANSLATION in pretrained.NAMES:
-        pytest.skip("this installation ships translate-de-en")
-    monkeypatch.delenv(TRANSLATION_ENV, raising=False)
-    with pytest.raises(gr.Error, match=f"could not be loaded: .* set {TRANSLATION_ENV}"):
+def test_a_missing_run_is_a_clear_error_and_the_sizes_fall_back_to_the_recipe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(TRANSLATION_ENV, str(tmp_path / "no-run"))
+    with pytest.raises(gr.Error, match=r"could not be loaded: .*no-run"):
         TranslateDemo(Models(threads=None)).translate(SENTENCES[0])
     assert model_sizes(TRANSLATION) == (DEFAULT_MODEL.N, DEFAULT_MODEL.h)  # the recipe's
 

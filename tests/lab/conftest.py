@@ -1,7 +1,6 @@
 """The Lab's app tests reuse the demos' fixtures, imported (which registers them), not copied:
-the server (``annotated demo`` on 127.0.0.1, which serves a translation checkpoint: the
-shipped one, or a tiny run of the translation tests' corpus) and the headless Chromium page on
-it."""
+the server (``annotated demo`` on 127.0.0.1, serving the shipped models) and the headless
+Chromium page on it."""
 
-from tests.demos.conftest import app_url, corpus, server_log, translation_checkpoint  # noqa: F401
+from tests.demos.conftest import app_url, server_log, translation_checkpoint  # noqa: F401
 from tests.demos.test_browser import browser, page  # noqa: F401
