@@ -39,6 +39,10 @@ SCRIPTS = {
     "shakespeare": "shakespeare.json",
     "nanogpt_reference": "nanogpt_reference.json",
     "demos": "demos.json",
+    "seq2seq_decoding": "seq2seq_decoding.json",
+    "translate_latency": "translate_latency.json",
+    "lm_tokenizers": "lm_tokenizers.json",
+    "translation_control": "translation_control.json",
 }
 
 Row = dict[str, Any]
@@ -213,6 +217,69 @@ def demos(r: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def seq2seq_decoding(r: dict[str, Any]) -> list[Row]:
+    return [
+        row(
+            f"encoder-decoder {search} with the cache, sentences/s x uncached "
+            f"(identical tokens: {run['identical_tokens']})",
+            run["speedup"],
+            1.0,
+            "x",
+            True,
+        )
+        for search, run in r["by_search"].items()
+    ]
+
+
+def translate_latency(r: dict[str, Any]) -> list[Row]:
+    return [
+        row(
+            f"Translate tab, beam 4, 12 words: {name}",
+            run["translate"]["median_ms"],
+            300,
+            "ms",
+            False,
+        )
+        for name, run in r["runs"].items()
+    ]
+
+
+def lm_tokenizers(r: dict[str, Any]) -> list[Row]:
+    rows = []
+    for corpus, run in r["runs"].items():
+        char, bpe = run["models"]["char"], run["models"]["bpe"]
+        rows.append(
+            row(
+                f"BPE-{bpe['vocab_size']} bits/char vs char's, {corpus}",
+                bpe["val_bpc"],
+                char["val_bpc"],
+                "bpc",
+                False,
+            )
+        )
+    return rows
+
+
+def translation_control(r: dict[str, Any]) -> list[Row]:
+    bleu = r["val_bleu_greedy"]
+    return [
+        row(
+            f"encoder-decoder step / nn.Transformer step, translation, {r['steps']} steps",
+            r["step_time_ratio"],
+            1.05,
+            "ratio",
+            False,
+        ),
+        row(
+            f"greedy BLEU after {r['steps']} steps vs nn.Transformer's",
+            bleu["annotated"],
+            bleu["control"],
+            "BLEU",
+            True,
+        ),
+    ]
+
+
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "kv_cache": kv_cache,
     "gpt_step": gpt_step,
@@ -220,6 +287,10 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "shakespeare": shakespeare,
     "nanogpt_reference": nanogpt_reference,
     "demos": demos,
+    "seq2seq_decoding": seq2seq_decoding,
+    "translate_latency": translate_latency,
+    "lm_tokenizers": lm_tokenizers,
+    "translation_control": translation_control,
 }
 
 
