@@ -43,6 +43,7 @@ SCRIPTS = {
     "translate_latency": "translate_latency.json",
     "lm_tokenizers": "lm_tokenizers.json",
     "translation_control": "translation_control.json",
+    "step_speed": "step_speed.json",
 }
 
 Row = dict[str, Any]
@@ -280,6 +281,22 @@ def translation_control(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def step_speed(r: dict[str, Any]) -> list[Row]:
+    return [
+        row(
+            f"nanoGPT recipe tokens/s, annotated / plain-PyTorch reference, {t} thread(s), median "
+            f"of {len(run['ratio_by_pair'])} alternating pairs (range {run['ratio_range'][0]:.3f}-"
+            f"{run['ratio_range'][1]:.3f}; {run['training_flops_per_s']['annotated'] / 1e9:.0f} "
+            f"GFLOP/s of a {run['matmul_peak_flops_per_s']['float32'] / 1e9:.0f} GFLOP/s fp32 matmul)",
+            run["ratio_median"],
+            1.0,
+            "ratio",
+            True,
+        )
+        for t, run in r["by_threads"].items()
+    ]
+
+
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "kv_cache": kv_cache,
     "gpt_step": gpt_step,
@@ -291,6 +308,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "translate_latency": translate_latency,
     "lm_tokenizers": lm_tokenizers,
     "translation_control": translation_control,
+    "step_speed": step_speed,
 }
 
 
