@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
         return _translation(args)
     model, task, _ = load_task_model(args.checkpoint, pick_device(args.device))
     texts = task.held_out(args.examples, args.split)
-    em = exact_match(model, task, texts, beam=args.beam, alpha=args.alpha)
+    alpha = 0.0 if args.alpha is None else args.alpha
+    em = exact_match(model, task, texts, beam=args.beam, alpha=alpha)
     how = "greedy" if args.beam == 1 else f"beam {args.beam}"
     print(
         f"exact match: {100 * em:.1f}% on {len(texts)} held-out {task.name} inputs ({args.split}, {how})"
@@ -41,7 +42,7 @@ def _translation(args: argparse.Namespace) -> int:
     model, tokenizer, card = load_translation_model(args.checkpoint, pick_device(args.device))
     test = held_out_test_pairs(card, args.corpus)
     beam = args.beam if args.beam > 1 else card["options"]["beam"]
-    alpha = args.alpha if args.alpha else card["options"]["alpha"]
+    alpha = card["options"]["alpha"] if args.alpha is None else args.alpha
     m = score_test_split(model, tokenizer, test, beam=beam, alpha=alpha)
     print(f"test split: {m['test_sentences']} sentences ({', '.join(test)})")
     for name, how in (("greedy", "greedy"), ("beam", f"beam {beam}, alpha {alpha}")):
@@ -77,8 +78,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--alpha",
         type=float,
-        default=0.0,
-        help="beam length penalty exponent (0; a translation model: its card's)",
+        help="beam length penalty exponent (default 0; a translation model: its card's)",
     )
     p.add_argument(
         "--corpus", type=Path, help="translation: the corpus folder (default: the card's)"

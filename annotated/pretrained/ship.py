@@ -19,11 +19,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from annotated.corpora.de_en.store import read_manifest
+from annotated.corpora.de_en.store import corpus_record, read_manifest
 from annotated.pretrained import HERE, NAMES
 from annotated.tasks.translation.evaluation import score_test_split
-from annotated.tasks.translation.loading import held_out_test_pairs, load_translation_model
-from annotated.tasks.translation.run import corpus_record
+from annotated.tasks.translation.loading import (
+    corpus_root,
+    held_out_test_pairs,
+    load_translation_model,
+)
 from annotated.training.checkpoint import FORMAT, load_checkpoint, resolve, unique_state
 from annotated.training.files import atomic_write, save_safetensors
 
@@ -45,8 +48,8 @@ def ship(run: Path | str, name: str, into: Path | str = HERE, *, half: bool = Fa
     half : bool
         Store the weights as float16, half the bytes. The card's test scores are then
         measured again on the rounded weights (translation models only), so that what the
-        card says is what the shipped file does, on the corpus in the user's cache (recorded
-        in the card, if the run's card does not name its corpus yet).
+        card says is what the shipped file does, on the card's corpus (its options', else the
+        user's cache; recorded in the card if the run's card does not name it yet).
 
     Returns
     -------
@@ -92,7 +95,7 @@ def ship(run: Path | str, name: str, into: Path | str = HERE, *, half: bool = Fa
         shutil.copyfile(source.parent / card["tokenizer"], into / f"{name}.tokenizer.json")
         card["tokenizer"] = f"{name}.tokenizer.json"
     if half:
-        card.setdefault("corpus", corpus_record(read_manifest()))  # what it is scored on
+        card.setdefault("corpus", corpus_record(read_manifest(corpus_root(card))))  # scored on
         write_card(target, card)
         card["metrics"] |= _scores_of(target, card)
     write_card(target, card)

@@ -19,7 +19,7 @@ from annotated.corpora.de_en.build import Source, build
 from annotated.corpora.de_en.ding import PATH
 from annotated.corpora.de_en.libreoffice_help import HELP
 from annotated.corpora.de_en.splits import SPLITS, split_of
-from annotated.corpora.de_en.store import load_pairs, read_tsv
+from annotated.corpora.de_en.store import load_by_source, load_pairs, read_tsv
 
 WORDS = st.sampled_from(["Haus", "Katze", "groß", "läuft", "„schnell“", "nicht", "heute"])
 SENTENCE = st.lists(WORDS, min_size=1, max_size=6).map(lambda w: " ".join(w).capitalize() + ".")
@@ -64,6 +64,9 @@ def test_manifest_counts_hashes_and_line_ranges(tmp_path: Path) -> None:
             assert len(part) == manifest["counts_by_source"][name][split]
             assert all(split_of(german) == split for german, _ in part)
             assert set(part) <= set(ding if name == "ding" else more)
+        by_source = load_by_source(split, tmp_path)  # one read, cut at the same ranges
+        assert by_source == {name: load_pairs(split, tmp_path, source=name) for name in by_source}
+        assert [p for part in by_source.values() for p in part] == load_pairs(split, tmp_path)
 
 
 def test_pairs_file_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

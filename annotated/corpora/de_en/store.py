@@ -142,3 +142,24 @@ def load_pairs(split: str, root: Path | None = None, source: str | None = None) 
         raise ValueError(f"source {source!r} is not in the corpus in {root}; it has {known}")
     start, end = ranges["lines_by_source"][source]
     return pairs[start:end]
+
+
+def load_by_source(split: str, root: Path | None = None) -> dict[str, list[Pair]]:
+    """The pairs of one split, by source, in the file's order: ``{"ding": [...], ...}``.
+
+    The split is read once and cut at the line ranges the manifest records, so a score can
+    be given for the whole split and for each source from one translation of it.
+    """
+    root = default_dir() if root is None else root
+    pairs = load_pairs(split, root)
+    ranges = read_manifest(root)["files"][f"{split}.tsv"]["lines_by_source"]
+    return {source: pairs[start:end] for source, (start, end) in ranges.items()}
+
+
+def corpus_record(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What a model card keeps of a manifest: sources, split rule, counts, file hashes.
+
+    ``files`` gives each split's file its SHA-256 and its sources' line ranges, in order.
+    """
+    keep = ("sources", "split_rule", "counts", "counts_by_source", "files")
+    return {k: manifest[k] for k in keep if k in manifest}

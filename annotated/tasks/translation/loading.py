@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import torch
 
 from annotated.corpora.de_en.cleaning import Pair
-from annotated.corpora.de_en.store import load_pairs, read_manifest
+from annotated.corpora.de_en.store import load_by_source, read_manifest
 from annotated.model import EncoderDecoder
 from annotated.tokenizers import SubwordTokenizer
 from annotated.training.checkpoint import load_checkpoint
@@ -50,28 +50,31 @@ def load_translation_model(
     return TranslationModel(checkpoint.model, tok, card)
 
 
+def corpus_root(card: dict[str, Any], root: Path | str | None = None) -> Path | None:
+    """``root``, else the corpus folder of the card's options; ``None`` is the user's cache."""
+    chosen = root or card.get("options", {}).get("corpus")
+    return None if chosen is None else Path(chosen)
+
+
 def held_out_test_pairs(
     card: dict[str, Any], root: Path | str | None = None
 ) -> dict[str, list[Pair]]:
     """The test pairs of each source of the corpus in ``root``, checked against ``card``.
 
-    ``root`` defaults to the corpus folder of the card's options (else the user's cache). A
-    score is only comparable with the card's when it is measured on the same sentences, so
-    the corpus files must have the SHA-256s the card recorded.
+    ``root`` defaults to the card's corpus (:func:`corpus_root`). A score is only comparable
+    with the card's when it is measured on the same sentences, so the corpus files must have
+    the SHA-256s the card recorded.
 
     Raises
     ------
     ValueError
         When the corpus differs from the one the model was trained and scored on.
     """
-    if root is None and card.get("options", {}).get("corpus"):
-        root = card["options"]["corpus"]
-    where = None if root is None else Path(root)
+    where = corpus_root(card, root)
     files = read_manifest(where)["files"]
     if "corpus" in card and files != card["corpus"]["files"]:
         raise ValueError(
             f"the corpus in {where or 'the cache'} differs from the one this model was "
             "scored on (SHA-256s of its files); rebuild it with `annotated data de-en`"
         )
-    sources = files["test.tsv"]["lines_by_source"]
-    return {source: load_pairs("test", where, source) for source in sources}
+    return load_by_source("test", where)

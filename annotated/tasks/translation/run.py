@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from annotated.corpora.de_en.store import load_pairs, read_manifest
+from annotated.corpora.de_en.store import corpus_record, load_by_source, load_pairs, read_manifest
 from annotated.model import EncoderDecoder
 from annotated.tasks.translation.data import Pair, batches_from
 from annotated.tasks.translation.evaluation import score_test_split, translate
@@ -86,7 +86,7 @@ def run_translation(
     out = Path(out)
     options = _options(out, dict(overrides or {}), resume)
     root = Path(options.corpus) if options.corpus else None
-    corpus = {split: load_pairs(split, root) for split in ("train", "valid", "test")}
+    corpus = {split: load_pairs(split, root) for split in ("train", "valid")}
     data = corpus_record(read_manifest(root))
     if resume:
         remove_stale_files(out)
@@ -96,7 +96,8 @@ def run_translation(
         tokenizer = SubwordTokenizer.train(texts, vocab_size=options.vocab_size)
     options = options.with_vocab_size(tokenizer.vocab_size)
     torch.manual_seed(options.seed)
-    model = EncoderDecoder.from_config(options.model).to(pick_device(device))
+    target = pick_device(device)
+    model = EncoderDecoder.from_config(options.model).to(target)
     optimizer = paper_adam(model.parameters())
     state = TrainState()
     if resume:
@@ -113,7 +114,6 @@ def run_translation(
     )
     say = bar.write if progress else log
     started = time.perf_counter()
-    target = device_of(model)
 
     def batches(start: int) -> Iterator[Batch]:
         for batch in batches_from(
@@ -145,37 +145,19 @@ def run_translation(
         )  # fmt: skip
     finally:
         bar.close()
-    say(
-        f"scoring the test split ({len(corpus['test']):,} sentences), greedy and beam {options.beam}"
-    )
-    test = {
-        source: load_pairs("test", root, source)
-        for source in data["files"]["test.tsv"]["lines_by_source"]
-    }
+    test = load_by_source("test", root)
+    sentences = sum(map(len, test.values()))
+    say(f"scoring the test split ({sentences:,} sentences), greedy and beam {options.beam}")
     metrics = _final_metrics(model, tokenizer, options, test, state, started)
     _save_card(out, model, options, state, metrics, data, command)
     write_results(out, state, metrics)
     return RunResult(state, metrics, out)
 
 
-def device_of(model: torch.nn.Module) -> torch.device:
-    """Where ``model``'s weights are."""
-    return next(model.parameters()).device
-
-
 def _encoded(tokenizer: SubwordTokenizer, pairs: list[tuple[str, str]], max_len: int) -> list[Pair]:
     """Token ids of ``pairs``; pairs too long for the model's positions are left out."""
     encoded = [(tokenizer.encode(de), tokenizer.encode(en)) for de, en in pairs]
     return [(s, t) for s, t in encoded if len(s) + 1 <= max_len and len(t) + 1 <= max_len]
-
-
-def corpus_record(manifest: dict[str, Any]) -> dict[str, Any]:
-    """What a card keeps of the corpus manifest: sources, split rule, counts, file hashes.
-
-    ``files`` gives each split's file its SHA-256 and its sources' line ranges, in order.
-    """
-    keep = ("sources", "split_rule", "counts", "counts_by_source", "files")
-    return {k: manifest[k] for k in keep if k in manifest}
 
 
 def _final_metrics(
