@@ -23,7 +23,7 @@ from annotated.fields import Positive, PositiveFloat, Probability, check_bounds
 
 Norm = Literal["layer", "rms", "none"]
 Layout = Literal["post", "pre", "sandwich"]
-Activation = Literal["relu", "gelu", "silu", "swiglu"]
+Activation = Literal["relu", "gelu", "silu", "swiglu", "relu2"]
 Positions = Literal["sinusoidal", "learned", "rope", "alibi", "none"]
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -118,8 +118,8 @@ class TransformerConfig:
         original Annotated Transformer's code: gradients reach the early layers through an
         identity path, so training is stable without a long warm-up (Xiong et al. 2020).
         ``"post"`` is the paper's layout.
-    activation : {"relu", "gelu", "silu", "swiglu"}
-        The feed-forward non-linearity (paper: ReLU).
+    activation : {"relu", "gelu", "silu", "swiglu", "relu2"}
+        The feed-forward non-linearity (paper: ReLU; ``"relu2"`` is ReLU squared).
     positions : {"sinusoidal", "learned", "rope", "alibi", "none"}
         How order enters the model (paper: sinusoidal). RoPE and ALiBi act inside
         self-attention; cross-attention compares positions of two different sequences and

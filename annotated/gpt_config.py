@@ -5,8 +5,11 @@ A GPT is described by one frozen :class:`GPTConfig`: its sizes under the paper's
 ``--n-layer``, ``--n-head``, ``--block-size``, as ``annotated.fields.NANOGPT_NAMES`` says),
 each field commented with its symbol, and the same *variant switches* as
 :class:`~annotated.TransformerConfig` (normalisation, residual layout, activation,
-positions). Frozen for the same reason: a checkpoint stores its config, and a config that
-changed after the model was built would lie about the weights.
+positions). Three more switches, off by default, and the ``"relu2"`` activation are the
+training tricks modded-nanogpt measured: QK-norm, zero-initialised residual projections and a
+logit soft-cap (:class:`~annotated.GPT` gives their equations and why).
+Frozen for the same reason: a checkpoint stores its config, and a config that changed after
+the model was built would lie about the weights.
 
 The model predicts token :math:`t+1` from at most :math:`T` tokens before it,
 
@@ -36,7 +39,13 @@ from annotated.config import (
     check_choice,
     width_problems,
 )
-from annotated.fields import Positive, PositiveFloat, Probability, check_bounds
+from annotated.fields import (
+    NonNegativeFloat,
+    Positive,
+    PositiveFloat,
+    Probability,
+    check_bounds,
+)
 
 
 @dataclass(frozen=True)
@@ -63,12 +72,26 @@ class GPTConfig:
         faster).
     share_embeddings : bool
         Share the token embedding :math:`E` with the output projection, logits
-        :math:`= h E^\\top` (Press & Wolf 2017): one matrix fewer, and it trains better.
+        :math:`= h E^\\top` (Press & Wolf 2017): one matrix fewer, and it trains better at
+        GPT-2's scale. Untied (off) costs :math:`V d_{model}` more parameters, the head's own
+        matrix; modded-nanogpt untied it and trained faster.
     norm, layout, activation, positions
         The variant switches, as in :class:`~annotated.TransformerConfig`. The defaults are
         GPT-2's: LayerNorm, pre-norm, GELU, learned positions.
     norm_eps : float
-        :math:`\\epsilon` inside the normalisation's square root.
+        :math:`\\epsilon` inside the normalisation's square root (also QK-norm's).
+    qk_norm : bool
+        Normalise each head's query and key to unit RMS over :math:`d_k` before the scores
+        (QK-norm), which bounds every score by :math:`\\sqrt{d_k}` so the softmax cannot
+        saturate at a high learning rate. No parameters.
+    zero_init : bool
+        Start the two projections that write into the residual stream (attention's
+        :math:`W^O`, the feed-forward :math:`W_2`) at exactly 0: with the pre-norm (or
+        sandwich) layout every block starts as the identity, and the model as a bigram model
+        (logits from the current token, and its position if absolute, alone).
+    logit_softcap : float
+        :math:`c` of the tanh soft-cap :math:`c \\tanh(\\mathrm{logits} / c)` that bounds the
+        logits by :math:`c` (0: off; modded-nanogpt uses 30, later 15).
 
     Examples
     --------
@@ -97,6 +120,9 @@ class GPTConfig:
     activation: Activation = "gelu"
     positions: Positions = "learned"
     norm_eps: PositiveFloat = 1e-5  # epsilon
+    qk_norm: bool = False  # q, k <- q / rms(q), k / rms(k) per head
+    zero_init: bool = False  # W^O and W_2 start at 0
+    logit_softcap: NonNegativeFloat = 0.0  # c in c tanh(logits / c); 0 = off
 
     def __post_init__(self) -> None:
         check_bounds(self)

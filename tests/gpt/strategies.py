@@ -18,7 +18,10 @@ VOCAB = 11
 
 @st.composite
 def gpt_configs(draw: st.DrawFn, max_block: int = 8) -> GPTConfig:
-    """A tiny GPT (d_model <= 16, N <= 2, T <= ``max_block``) with every switch drawn."""
+    """A tiny GPT (d_model <= 16, N <= 2, T <= ``max_block``) with every switch drawn.
+
+    ``zero_init`` is left out: :func:`build` overwrites the initial weights.
+    """
     h = draw(st.sampled_from([1, 2, 4]), label="h")
     d_k = draw(st.sampled_from([2, 4]), label="d_k")
     return GPTConfig(
@@ -33,6 +36,8 @@ def gpt_configs(draw: st.DrawFn, max_block: int = 8) -> GPTConfig:
         layout=draw(LAYOUTS, label="layout"),
         activation=draw(ACTIVATIONS, label="activation"),
         positions=draw(POSITIONS, label="positions"),
+        qk_norm=draw(st.booleans(), label="qk_norm"),
+        logit_softcap=draw(st.sampled_from([0.0, 2.0]), label="logit_softcap"),
     )
 
 

@@ -60,7 +60,7 @@ def test_swiglu_is_xw_times_silu_xv_then_w2(d_model: int, d_ff: int, bias: bool,
     assert ffn.w_1.out_features == max(1, round(2 * d_ff / 3))  # parameters of a 2-matrix FFN
 
 
-@given(activation=st.sampled_from(["relu", "gelu", "silu"]), seed=SEEDS)
+@given(activation=st.sampled_from(["relu", "gelu", "silu", "relu2"]), seed=SEEDS)
 def test_feed_forward_activations_are_their_formulas(activation: str, seed: int) -> None:
     torch.manual_seed(seed)
     ffn = PositionwiseFeedForward(8, 32, dropout=0.0, activation=activation).double()
@@ -69,6 +69,7 @@ def test_feed_forward_activations_are_their_formulas(activation: str, seed: int)
         "relu": lambda z: z.clamp(min=0),
         "gelu": lambda z: z * 0.5 * (1 + torch.erf(z / math.sqrt(2))),  # x Phi(x)
         "silu": lambda z: z * torch.sigmoid(z),
+        "relu2": lambda z: torch.where(z > 0, z * z, 0.0),  # max(0, z)^2
     }[activation]
     assert_close(ffn(x), phi(ffn.w_1(x)) @ ffn.w_2.weight.T + ffn.w_2.bias)
 
