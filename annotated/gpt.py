@@ -21,7 +21,7 @@ embeddings and drown them: on character-level Shakespeare (nanoGPT's recipe, 500
 validation loss was 3.35 unscaled against 2.31 scaled, the same as learned positions.
 
 Three switches of :class:`~annotated.GPTConfig`, off by default, are training tricks that
-modded-nanogpt (Jordan et al. 2024, GPT-2 small on FineWeb, 45 minutes to under 3 on eight
+modded-nanogpt (Jordan et al. 2024, GPT-2 small on FineWeb, 45 minutes to under 2 on eight
 H100s) measured as records: ``qk_norm`` (in :class:`~annotated.MultiHeadedAttention`),
 ``zero_init`` and ``logit_softcap`` (equations in :class:`GPT`), with the ``"relu2"``
 activation of :mod:`annotated.feed_forward`. ReLU², QK-norm and zero-initialised projections

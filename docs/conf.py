@@ -117,6 +117,7 @@ sphinx_gallery_conf = {
             "training",
             "decoding",
             "gpt",
+            "ladder",
             "break_it",
             "*",
         )

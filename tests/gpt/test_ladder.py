@@ -23,7 +23,7 @@ from annotated import (
 )
 from annotated.cli import build_parser
 
-from .strategies import LAYOUTS, NORMS, POSITIONS, SEEDS, VOCAB, build, tokens
+from .strategies import NORMS, POSITIONS, SEEDS, VOCAB, build, tokens
 
 HEADS = st.sampled_from([1, 2, 4])
 D_K = st.sampled_from([2, 4, 8])
@@ -219,7 +219,7 @@ def test_ladder_config_round_trips_and_old_cards_load(tmp_path: Path) -> None:
 
 
 def test_config_rejects_a_negative_softcap() -> None:
-    with pytest.raises(ValueError, match="logit_softcap must be >= 0, got -1.0"):
+    with pytest.raises(ValueError, match=r"logit_softcap must be >= 0, got -1\.0"):
         GPTConfig(vocab_size=VOCAB, logit_softcap=-1.0)
 
 
