@@ -90,8 +90,8 @@ class GPTConfig:
         sandwich) layout every block starts as the identity, and the model as a bigram model
         (logits from the current token, and its position if absolute, alone).
     logit_softcap : float
-        :math:`c` of the tanh soft-cap :math:`c \\tanh(\\mathrm{logits} / c)` that bounds the
-        logits by :math:`c` (0: off; modded-nanogpt uses 30, later 15).
+        The bound :math:`c` of the tanh soft-cap, which maps each logit :math:`z` to
+        :math:`c \\tanh(z / c)` (0: off; modded-nanogpt uses 30, later 15).
 
     Examples
     --------
