@@ -13,7 +13,10 @@ from annotated.tasks.language_model.loading import load_language_model
 from .conftest import train
 from .interrupt import interrupt_at
 
-MUON = ("--optimizer", "muon", "--lr", "0.01", "--muon-lr", "0.1", "--max-steps", "12", "--eval-interval", "6")
+MUON = (
+    "--optimizer", "muon", "--lr", "0.01", "--muon-lr", "0.1",
+    "--max-steps", "12", "--eval-interval", "6",
+)  # fmt: skip
 
 
 def test_a_muon_run_lowers_the_loss_and_resumes_exactly(
