@@ -107,5 +107,7 @@ for group in optimizer.param_groups:
 # ----------
 # The gradient's singular values spread over two orders of magnitude; after five
 # Newton-Schulz steps all but the null one lie in :math:`[0.68, 1.21]`, so every direction
-# the gradient has moves by about the same amount. On character-level Shakespeare this optimizer reaches a
-# lower validation loss than AdamW in the same number of steps (the Benchmarks page).
+# the gradient has moves by about the same amount. On character-level Shakespeare at
+# nanoGPT's CPU size (RoPE, RMSNorm, SwiGLU, ``lr`` 2e-3, 600 steps, seed 0), the whole
+# validation split's loss was 1.77 with ``--optimizer muon`` at ``--muon-lr`` 0.01 or 0.02,
+# 1.79 at 0.04, against 1.90 with AdamW alone.

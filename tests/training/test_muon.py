@@ -27,6 +27,12 @@ def matrix(short: int, long: int, tall: bool, seed: int, dtype: torch.dtype) -> 
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
 
 
+def in_singular_basis(G: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``G``'s singular values over its norm, and ``U^T NS(G) V`` ``(k, k)``, k = min(rows, cols)."""
+    U, S, Vh = torch.linalg.svd(G, full_matrices=False)
+    return S / torch.linalg.matrix_norm(G), U.mT @ newton_schulz(G) @ Vh.mT
+
+
 def quintic(sigma: torch.Tensor, steps: int = 5) -> torch.Tensor:
     """The scalar iteration sigma <- a sigma + b sigma^3 + c sigma^5, ``steps`` times."""
     a, b, c = NS_COEFFICIENTS
@@ -47,13 +53,11 @@ def test_newton_schulz_keeps_the_singular_vectors_and_maps_each_value(
     short: int, extra: int, tall: bool, seed: int
 ) -> None:
     G = matrix(short, short + extra, tall, seed, torch.float64)
-    U, S, Vh = torch.linalg.svd(G, full_matrices=False)
-    D = U.mT @ newton_schulz(G) @ Vh.mT  # (k, k), k = min(rows, cols)
+    sigma, D = in_singular_basis(G)
     off = D - torch.diag(torch.diagonal(D))
     torch.testing.assert_close(off, torch.zeros_like(off), atol=1e-9, rtol=0)
-    torch.testing.assert_close(
-        torch.diagonal(D), quintic(S / (torch.linalg.matrix_norm(G) + 1e-7)), atol=1e-9, rtol=0
-    )
+    norm = torch.linalg.matrix_norm(G)
+    torch.testing.assert_close(torch.diagonal(D), quintic(sigma * norm / (norm + 1e-7)))
 
 
 @settings(deadline=None, max_examples=60)
@@ -62,9 +66,8 @@ def test_newton_schulz_squeezes_the_singular_values_into_the_stated_range(
     short: int, extra: int, tall: bool, seed: int
 ) -> None:
     G = matrix(short, short + extra, tall, seed, torch.float32)
-    U, S, Vh = torch.linalg.svd(G, full_matrices=False)
-    values = torch.diagonal(U.mT @ newton_schulz(G) @ Vh.mT)
-    kept = S / torch.linalg.matrix_norm(G) >= FLOOR
+    sigma, D = in_singular_basis(G)
+    values, kept = torch.diagonal(D), sigma >= FLOOR
     assert kept[0]  # the largest is always at least 1/sqrt(k) of the norm
     assert ((values[kept] > LOW - 1e-4) & (values[kept] < HIGH + 1e-4)).all(), values
     torch.testing.assert_close(newton_schulz(G.mT), newton_schulz(G).mT)
