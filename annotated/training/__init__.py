@@ -13,6 +13,7 @@ from annotated.training.files import CheckpointError, atomic_write, read_safeten
 from annotated.training.label_smoothing import LabelSmoothing
 from annotated.training.loop import LoopOptions, NonFiniteLossError, TrainState, train
 from annotated.training.loss import LossCompute
+from annotated.training.muon import Muon, make_optimizer, newton_schulz
 from annotated.training.optimizer import paper_adam
 from annotated.training.plots import plot_run
 from annotated.training.progress import ProgressBar
@@ -28,12 +29,15 @@ __all__ = [
     "LabelSmoothing",
     "LoopOptions",
     "LossCompute",
+    "Muon",
     "NonFiniteLossError",
     "ProgressBar",
     "TrainState",
     "atomic_write",
     "load_checkpoint",
     "load_train_state",
+    "make_optimizer",
+    "newton_schulz",
     "paper_adam",
     "pick_device",
     "plot_run",

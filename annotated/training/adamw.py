@@ -17,6 +17,8 @@ regularise the model.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -61,10 +63,21 @@ def adamw(
     True
     """
     params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    groups = [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
+    return torch.optim.AdamW(decay_groups(params, weight_decay), lr=lr, betas=betas, eps=eps)
+
+
+def decay_groups(params: list[nn.Parameter], weight_decay: float) -> list[dict[str, Any]]:
+    """Two parameter groups: the matrices with ``weight_decay``, the vectors with none.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from annotated.training.adamw import decay_groups
+    >>> W, b = torch.nn.Parameter(torch.ones(2, 2)), torch.nn.Parameter(torch.ones(2))
+    >>> [(len(g["params"]), g["weight_decay"]) for g in decay_groups([W, b], 0.1)]
+    [(1, 0.1), (1, 0.0)]
+    """
+    return [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)

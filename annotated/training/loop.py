@@ -182,7 +182,9 @@ def train(
     loss_fn : callable
         ``loss_fn(model, batch) -> (summed loss, n_tokens)``.
     optimizer : torch.optim.Optimizer
-        Its ``lr`` is set from ``schedule`` before every update.
+        Each group's ``lr`` is set before every update to ``schedule(s)`` times the group's
+        ``lr_scale`` (1 if it has none): one schedule drives groups of different peak rates,
+        e.g. :class:`~annotated.Muon`'s and AdamW's (:func:`~annotated.make_optimizer`).
     schedule : callable
         Learning rate of optimizer step :math:`s \\ge 1`.
     options : LoopOptions
@@ -233,7 +235,7 @@ def train(
         start = time.perf_counter()
         lr = schedule(state.optimizer_steps + 1)
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)
         model.train()
         optimizer.zero_grad(set_to_none=True)
         micro = _accumulate(model, data, loss_fn, options.grad_accum, state)

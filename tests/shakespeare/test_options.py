@@ -31,6 +31,9 @@ def test_options_describe_the_model_and_the_schedule() -> None:
         ({"d_model": 30, "h": 4}, "divisible by h"),
         ({"norm": "batch"}, "norm"),
         ({"beta2": 1.0}, "beta2"),
+        ({"optimizer": "sgd"}, r"--optimizer must be one of \('adamw', 'muon'\), got 'sgd'"),
+        ({"muon_lr": 0.0}, "muon_lr must be positive"),
+        ({"muon_momentum": 1.0}, "muon_momentum"),
     ],
 )
 def test_bad_options_fail_at_once(fields: dict[str, object], message: str) -> None:
@@ -43,3 +46,11 @@ def test_unknown_option_names_are_rejected() -> None:
         LanguageModelOptions.from_dict({"n_embd": 128})
     with pytest.raises(ValueError, match="unknown"):
         LanguageModelOptions.for_run({"n_embd": 128})
+
+
+def test_options_saved_before_muon_load_as_adamw() -> None:
+    saved = LanguageModelOptions().to_dict()
+    for key in ("optimizer", "muon_lr", "muon_momentum"):
+        del saved[key]
+    options = LanguageModelOptions.from_dict(saved)
+    assert options == LanguageModelOptions() and options.optimizer == "adamw"

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
+
+import torch
+from torch import nn
 
 from annotated.fields import (
     NonNegative,
@@ -32,8 +35,12 @@ from annotated.fields import (
 from annotated.gpt_config import GPTConfig
 from annotated.tasks.language_model.tokenizer import parse_choice
 from annotated.tokenizers.subword import MIN_VOCAB
+from annotated.training.adamw import adamw
 from annotated.training.loop import LoopOptions
+from annotated.training.muon import make_optimizer
 from annotated.training.schedules import warmup_cosine
+
+Optimizer = Literal["adamw", "muon"]  # the --optimizer choices
 
 SHIPPED_MODEL = GPTConfig(
     max_len=128, N=4, h=4, d_model=192, bias=False, norm="rms",
@@ -77,6 +84,13 @@ class LanguageModelOptions(RunRecord):
         AdamW's :math:`\\lambda` on matrices.
     beta2 : float
         AdamW's :math:`\\beta_2` (:math:`\\beta_1 = 0.9`).
+    optimizer : str
+        ``adamw`` for every parameter, or ``muon``: Muon for the blocks' matrices, AdamW for
+        the embedding, the head and the vectors (:func:`~annotated.make_optimizer`).
+    muon_lr : float
+        Muon's peak rate :math:`\\eta_{Muon}`; the schedule scales it as it scales ``lr``.
+    muon_momentum : float
+        Muon's Nesterov momentum :math:`\\mu`.
     eval_iters : int
         Batches per loss estimate at each evaluation.
 
@@ -104,6 +118,9 @@ class LanguageModelOptions(RunRecord):
     warmup: NonNegative = 100
     weight_decay: NonNegativeFloat = 0.1
     beta2: Probability = 0.99
+    optimizer: Optimizer = "adamw"
+    muon_lr: PositiveFloat = 0.02
+    muon_momentum: Probability = 0.95
     eval_iters: Positive = 20
 
     def __post_init__(self) -> None:
@@ -117,6 +134,10 @@ class LanguageModelOptions(RunRecord):
             raise ValueError(
                 f"--warmup {self.warmup} is longer than --max-steps {self.loop.max_steps}"
             )
+        if self.optimizer not in get_args(Optimizer):
+            raise ValueError(
+                f"--optimizer must be one of {get_args(Optimizer)}, got {self.optimizer!r}"
+            )
         if self.min_lr > self.lr:
             raise ValueError(f"--min-lr {self.min_lr} is above --lr {self.lr}")
 
@@ -129,6 +150,27 @@ class LanguageModelOptions(RunRecord):
             warmup=self.warmup,
             total=self.loop.max_steps,
         )
+
+    def build_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
+        """The optimizer these options name for ``model``, at the peak rates ``lr``, ``muon_lr``.
+
+        Examples
+        --------
+        >>> from annotated import GPT, GPTConfig
+        >>> from annotated.tasks.language_model.options import LanguageModelOptions
+        >>> model = GPT(GPTConfig(vocab_size=10, max_len=8, N=1, h=2, d_model=8))
+        >>> type(LanguageModelOptions().build_optimizer(model)).__name__
+        'AdamW'
+        >>> type(LanguageModelOptions(optimizer="muon").build_optimizer(model)).__name__
+        'Muon'
+        """
+        betas = (0.9, self.beta2)
+        if self.optimizer == "adamw":
+            return adamw(model, lr=self.lr, weight_decay=self.weight_decay, betas=betas)
+        return make_optimizer(
+            model, lr=self.lr, muon_lr=self.muon_lr, weight_decay=self.weight_decay,
+            momentum=self.muon_momentum, betas=betas,
+        )  # fmt: skip
 
     def with_vocab_size(self, vocab_size: int) -> LanguageModelOptions:
         """These options for a tokenizer of ``vocab_size`` tokens."""

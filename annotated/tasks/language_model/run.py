@@ -2,7 +2,8 @@
 
 The same loop as the synthetic tasks (:func:`~annotated.train`), fed random windows of the
 text (:mod:`annotated.tasks.language_model.data`) and optimised by AdamW with the matrices
-decayed (:mod:`annotated.training.adamw`). The run directory's layout and rules are
+decayed (:mod:`annotated.training.adamw`), or by Muon for the blocks' matrices
+(:mod:`annotated.training.muon`). The run directory's layout and rules are
 :mod:`annotated.training.run_directory`'s; the card also lists the tokenizer's characters
 or names its file beside the checkpoint (:mod:`annotated.tasks.language_model.tokenizer`),
 so the run directory alone generates text.
@@ -42,7 +43,6 @@ from annotated.tasks.language_model.options import LanguageModelOptions
 from annotated.tasks.language_model.tokenizer import CHAR, load_tokenizer, save_tokenizer
 from annotated.tokenizers.char import CharTokenizer
 from annotated.tokenizers.protocol import TextTokenizer
-from annotated.training.adamw import adamw
 from annotated.training.checkpoint import save_checkpoint
 from annotated.training.distributed import DistributedContext, unwrap
 from annotated.training.loop import TrainState, train
@@ -99,9 +99,7 @@ def run_shakespeare(
     options = options.with_vocab_size(corpus.tokenizer.vocab_size)
     torch.manual_seed(options.seed)
     model = GPT(options.model).to(ctx.device)
-    optimizer = adamw(
-        model, lr=options.lr, weight_decay=options.weight_decay, betas=(0.9, options.beta2)
-    )
+    optimizer = options.build_optimizer(model)
     state = TrainState()
     if resume:
         if ctx.is_main:

@@ -38,6 +38,7 @@ PAPER_ORDER = (
     "annotated.training.loss",
     "annotated.training.optimizer",
     "annotated.training.schedules",
+    "annotated.training.muon",
     "annotated.training.loop",
     "annotated.training.checkpoint",
     "annotated.decoding.greedy",
