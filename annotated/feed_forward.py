@@ -21,8 +21,8 @@ ReLU's zeros and squares what passes:
 
 Same matrices, same parameter count as ReLU or GELU; only the non-linearity changes. Its
 gradient grows with the input instead of staying 1, and it is cheaper than GELU's
-:math:`\\mathrm{erf}`. modded-nanogpt replaced GELU with it (with QK-norm and zero-initialised
-projections, in the record of 14 October 2024 that went from 22.3 to 15.2 minutes).
+:math:`\\mathrm{erf}`. modded-nanogpt replaced GELU with it, alongside QK-norm and zero-initialised
+projections.
 
 SwiGLU (Shazeer 2020, used by PaLM and LLaMA) multiplies a linear path by a SiLU gate:
 

@@ -63,8 +63,7 @@ class MultiHeadedAttention(nn.Module):
     rotation and keeps the lengths). Without it a score grows with the weights
     :math:`W^Q, W^K`, and a high learning rate can push the softmax to one-hot, where its
     gradient vanishes (Dehghani et al. 2023 saw this at scale; modded-nanogpt adopted
-    QK-norm with ReLU² and zero-initialised projections in the record of 14 October 2024,
-    22.3 to 15.2 minutes).
+    QK-norm alongside ReLU² and zero-initialised projections).
 
     Parameters
     ----------

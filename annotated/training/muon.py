@@ -13,7 +13,8 @@ a momentum buffer of the gradients and steps along its nearest semi-orthogonal m
 *Why.* A gradient matrix of a Transformer is nearly low-rank: a few directions dominate and
 an update along it mostly re-learns them. Replacing :math:`\\Sigma` by the identity gives
 every direction of the update the same size, so the rare directions learn as fast as the
-common ones; the step's spectral norm is :math:`\\eta` whatever the gradient's scale.
+common ones; the step's spectral norm is about :math:`\\eta` (times the shape factor
+below) whatever the gradient's scale.
 :func:`newton_schulz` computes :math:`U V^\\top` approximately in five matrix polynomials,
 cheap enough to do every step. The factor :math:`\\sqrt{\\max(1, r/c)}` gives a tall matrix
 (more outputs than inputs, e.g. SwiGLU's :math:`W_1`) an update of the same root-mean-square

@@ -80,5 +80,5 @@ fig.tight_layout()
 # Conclusion
 # ----------
 # The cap only changes what a model is very sure of. That is a regulariser on confidence:
-# modded-nanogpt found the tighter :math:`c = 15` let it cut its run from 1,490 to 1,390
-# steps; at this package's scale the ladder benchmark has to measure it again.
+# modded-nanogpt moved from :math:`c = 30` to a tighter :math:`c = 15`; at this package's
+# scale the ladder benchmark has to measure it again.
