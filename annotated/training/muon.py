@@ -45,7 +45,9 @@ from annotated.training.adamw import decay_groups
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
 
 
-def newton_schulz(G: torch.Tensor, steps: int = 5, eps: float = 1e-7) -> torch.Tensor:
+def newton_schulz(
+    G: torch.Tensor, steps: int = 5, eps: float = 1e-7, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """The semi-orthogonal factor :math:`U V^\\top` of ``G``, by a quintic Newton-Schulz iteration.
 
     .. math::
@@ -67,19 +69,28 @@ def newton_schulz(G: torch.Tensor, steps: int = 5, eps: float = 1e-7) -> torch.T
     small :math:`\\sigma` 3.4 times per step. A matrix with more rows than columns is
     transposed first, so that :math:`A` is the smaller Gram matrix.
 
+    A stack of matrices of one shape is orthogonalised at once (batched products, one call
+    for all the layers' matrices of that shape), and the products can run in bfloat16: the
+    iteration only has to land each :math:`\\sigma` somewhere in a wide band, which an 8-bit
+    mantissa does (the band widens to about :math:`[0.65, 1.24]`, tested), and on a CPU with
+    ``avx512_bf16`` batched bfloat16 products run faster than float32 ones.
+
     Parameters
     ----------
     G : torch.Tensor
-        ``(rows, cols)``, a gradient or momentum matrix.
+        ``(..., rows, cols)``, a gradient or momentum matrix, or a stack of them.
     steps : int
         Iterations of the quintic.
     eps : float
         :math:`\\epsilon`, so that a zero matrix stays zero.
+    dtype : torch.dtype, optional
+        The dtype of the products (``torch.bfloat16`` for speed); ``None`` keeps ``G``'s.
 
     Returns
     -------
     torch.Tensor
-        ``(rows, cols)``, with ``G``'s singular vectors and singular values near 1.
+        ``(..., rows, cols)`` in ``G``'s dtype, with ``G``'s singular vectors and singular
+        values near 1.
 
     Examples
     --------
@@ -92,18 +103,26 @@ def newton_schulz(G: torch.Tensor, steps: int = 5, eps: float = 1e-7) -> torch.T
     >>> s = torch.linalg.svdvals(O)
     >>> bool(((s > 0.68) & (s < 1.21)).all())         # O^T O is near the identity
     True
+    >>> stack = torch.stack([G, 2 * G])               # (2, 16, 4): one call for both
+    >>> torch.allclose(newton_schulz(stack)[1], O, atol=1e-6)
+    True
     """
-    if G.dim() != 2:
-        raise ValueError(f"newton_schulz takes a (rows, cols) matrix, got shape {tuple(G.shape)}")
+    if G.dim() < 2:
+        raise ValueError(
+            f"newton_schulz takes a (..., rows, cols) matrix, got shape {tuple(G.shape)}"
+        )
     a, b, c = NS_COEFFICIENTS
-    X = G / (torch.linalg.matrix_norm(G) + eps)
-    tall = X.size(0) > X.size(1)
+    X = (G / (torch.linalg.matrix_norm(G, keepdim=True) + eps)).to(dtype or G.dtype)
+    tall = X.size(-2) > X.size(-1)
     if tall:
         X = X.mT  # (cols, rows): A is (cols, cols), the smaller side
+    X = X.reshape(-1, *X.shape[-2:])  # (stack, short, long): one batched product for all
     for _ in range(steps):
         A = X @ X.mT
-        X = a * X + (b * A + c * A @ A) @ X
-    return X.mT if tall else X
+        B = torch.baddbmm(A, A, A, beta=b, alpha=c)  # b A + c A^2 in one call
+        X = torch.baddbmm(X, B, X, beta=a)  # a X + B X
+    X = X.reshape(G.mT.shape if tall else G.shape)
+    return (X.mT if tall else X).to(G.dtype)
 
 
 class Muon(torch.optim.Optimizer):
@@ -142,13 +161,18 @@ class Muon(torch.optim.Optimizer):
         The default :math:`\\lambda` of a group that sets none.
     ns_steps : int
         Newton-Schulz iterations per Muon update.
+    ns_dtype : str, optional
+        The dtype of Newton-Schulz's products, ``"bfloat16"`` (as Jordan et al.; faster on
+        CPUs with ``avx512_bf16``) or ``None`` for the parameters' own. The matrices of one shape are
+        orthogonalised together, one batched call per shape.
 
     Examples
     --------
     >>> import torch
     >>> from annotated import Muon
     >>> W, b = torch.nn.Parameter(torch.eye(2)), torch.nn.Parameter(torch.zeros(2))
-    >>> opt = Muon([{"params": [W], "muon": True}, {"params": [b], "muon": False}], lr=0.1)
+    >>> groups = [{"params": [W], "muon": True}, {"params": [b], "muon": False}]
+    >>> opt = Muon(groups, lr=0.1, ns_dtype=None)     # float32 products: the exact figure
     >>> W.grad, b.grad = torch.tensor([[1.0, 0.0], [0.0, 0.0]]), torch.ones(2)
     >>> opt.step()
 
@@ -169,10 +193,11 @@ class Muon(torch.optim.Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         ns_steps: int = 5,
+        ns_dtype: str | None = "bfloat16",
     ) -> None:
         defaults = {
             "lr": lr, "momentum": momentum, "betas": betas, "eps": eps,
-            "weight_decay": weight_decay, "ns_steps": ns_steps,
+            "weight_decay": weight_decay, "ns_steps": ns_steps, "ns_dtype": ns_dtype,
         }  # fmt: skip
         super().__init__(params, defaults)
         for group in self.param_groups:
@@ -189,22 +214,30 @@ class Muon(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    update = self._muon if group["muon"] else self._adamw
-                    update(p, p.grad, self.state[p], group)
+            params = [p for p in group["params"] if p.grad is not None]
+            if group["muon"]:
+                for shape in dict.fromkeys(p.shape for p in params):
+                    self._muon([p for p in params if p.shape == shape], group)
+            else:
+                for p in params:
+                    self._adamw(p, p.grad, self.state[p], group)
         return loss
 
-    @staticmethod
-    def _muon(p: torch.Tensor, g: torch.Tensor, state: dict[str, Any], group: dict) -> None:
-        """:math:`W \\leftarrow W(1 - \\eta\\lambda) - \\eta\\sqrt{\\max(1, r/c)}\\,\\mathrm{NS}(g + \\mu m)`."""
+    def _muon(self, params: list[torch.Tensor], group: dict[str, Any]) -> None:
+        """:math:`W \\leftarrow W(1 - \\eta\\lambda) - \\eta\\sqrt{\\max(1, r/c)}\\,\\mathrm{NS}(g + \\mu m)` for matrices of one shape."""
         lr, mu = group["lr"], group["momentum"]
-        m = state.setdefault("momentum_buffer", torch.zeros_like(p))
-        m.mul_(mu).add_(g)
-        u = g.add(m, alpha=mu)  # Nesterov: look one momentum step ahead
-        rows, cols = p.shape
-        p.mul_(1 - lr * group["weight_decay"])
-        p.add_(newton_schulz(u, group["ns_steps"]), alpha=-lr * max(1.0, rows / cols) ** 0.5)
+        looks = []
+        for p in params:
+            assert p.grad is not None
+            m = self.state[p].setdefault("momentum_buffer", torch.zeros_like(p))
+            m.mul_(mu).add_(p.grad)
+            looks.append(p.grad.add(m, alpha=mu))  # Nesterov: look one momentum step ahead
+        name = group.get("ns_dtype")  # absent from optimizers saved before it existed: float32
+        dtype = getattr(torch, name) if name else None
+        updates = newton_schulz(torch.stack(looks), group["ns_steps"], dtype=dtype)
+        rows, cols = params[0].shape
+        torch._foreach_mul_(params, 1 - lr * group["weight_decay"])
+        torch._foreach_add_(params, updates.unbind(0), alpha=-lr * max(1.0, rows / cols) ** 0.5)
 
     @staticmethod
     def _adamw(p: torch.Tensor, g: torch.Tensor, state: dict[str, Any], group: dict) -> None:

@@ -73,9 +73,29 @@ def test_newton_schulz_squeezes_the_singular_values_into_the_stated_range(
     torch.testing.assert_close(newton_schulz(G.mT), newton_schulz(G).mT)
 
 
+@settings(deadline=None, max_examples=30)
+@given(short=SIDES, extra=SIDES, tall=st.booleans(), seed=SEEDS)
+def test_bfloat16_products_keep_the_values_in_a_slightly_wider_band(
+    short: int, extra: int, tall: bool, seed: int
+) -> None:
+    G = matrix(short, short + extra, tall, seed, torch.float32)
+    sigma = torch.linalg.svdvals(G) / torch.linalg.matrix_norm(G)
+    ortho = newton_schulz(G, dtype=torch.bfloat16)
+    assert ortho.dtype == torch.float32
+    values = torch.linalg.svdvals(ortho)[sigma >= FLOOR]
+    assert ((values > LOW - 0.03) & (values < HIGH + 0.03)).all(), values
+
+
+def test_a_stack_is_orthogonalised_matrix_by_matrix() -> None:
+    gen = torch.Generator().manual_seed(0)
+    stack = torch.randn(3, 5, 7, generator=gen) * torch.tensor([1.0, 10.0, 0.1]).view(3, 1, 1)
+    torch.testing.assert_close(newton_schulz(stack), torch.stack([newton_schulz(g) for g in stack]))
+    torch.testing.assert_close(newton_schulz(stack.mT), newton_schulz(stack).mT)
+
+
 def test_newton_schulz_rejects_a_tensor_that_is_not_a_matrix() -> None:
-    with pytest.raises(ValueError, match=r"\(rows, cols\) matrix, got shape \(2, 3, 4\)"):
-        newton_schulz(torch.ones(2, 3, 4))
+    with pytest.raises(ValueError, match=r"\(\.\.\., rows, cols\) matrix, got shape \(4,\)"):
+        newton_schulz(torch.ones(4))
     assert torch.equal(newton_schulz(torch.zeros(3, 2)), torch.zeros(3, 2))
 
 
@@ -85,7 +105,7 @@ def test_a_muon_step_is_the_hand_computed_one() -> None:
     grads = [torch.randn(3, 2, generator=gen, dtype=torch.float64) for _ in range(3)]
     lr, wd, mu = 0.05, 0.1, 0.9
     W = torch.nn.Parameter(W0.clone())
-    opt = Muon([{"params": [W], "muon": True}], lr=lr, momentum=mu, weight_decay=wd)
+    opt = Muon([{"params": [W], "muon": True}], lr=lr, momentum=mu, weight_decay=wd, ns_dtype=None)
     expected, m = W0.clone(), torch.zeros_like(W0)
     for g in grads:
         W.grad = g.clone()
@@ -203,3 +223,21 @@ def test_a_saved_optimizer_continues_identically(tmp_path: Path) -> None:
     steps(resumed, again, range(3, 6))
     for p, q in zip(model.parameters(), resumed.parameters(), strict=True):
         assert torch.equal(p, q)
+
+
+def test_an_optimizer_saved_before_ns_dtype_keeps_float32_products() -> None:
+    runs = []
+    for ns_dtype, forget in ((None, False), ("bfloat16", True), ("bfloat16", False)):
+        model = small_gpt()
+        opt = make_optimizer(model, lr=1e-3, muon_lr=0.02, weight_decay=0.1)
+        saved = opt.state_dict()
+        for group in saved["param_groups"]:
+            group["ns_dtype"] = ns_dtype
+            if forget:
+                del group["ns_dtype"]
+        opt.load_state_dict(saved)
+        steps(model, opt, range(2))
+        runs.append(list(model.parameters()))
+    exact, old, fast = runs
+    assert all(torch.equal(p, q) for p, q in zip(exact, old, strict=True))
+    assert not all(torch.equal(p, q) for p, q in zip(exact, fast, strict=True))
