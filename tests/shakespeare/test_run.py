@@ -42,6 +42,19 @@ def test_final_val_loss_is_the_whole_validation_split(run_dir: Path, corpus: Pat
     assert card["metrics"]["val_tokens"] == len(val) - 1
 
 
+def test_eval_split_measures_the_whole_split_at_every_evaluation(
+    corpus: Path, run_dir: Path, tmp_path: Path
+) -> None:
+    assert train(corpus, tmp_path / "run", "--eval-split") == 0
+    exact = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    estimated = json.loads((run_dir / "metrics.json").read_text())
+    last = exact["evals"][-1]
+    assert last["step"] == 8
+    assert last["val_loss"] == pytest.approx(exact["metrics"]["val_loss"], rel=1e-6)
+    assert last["val_loss"] != pytest.approx(estimated["evals"][-1]["val_loss"], rel=1e-6)
+    assert last["train_loss"] == estimated["evals"][-1]["train_loss"]  # still the estimate
+
+
 def test_each_evaluation_logs_the_losses_and_a_sample(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

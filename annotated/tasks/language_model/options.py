@@ -93,6 +93,10 @@ class LanguageModelOptions(RunRecord):
         Muon's Nesterov momentum :math:`\\mu`.
     eval_iters : int
         Batches per loss estimate at each evaluation.
+    eval_split : bool
+        Measure the validation loss on the whole validation split at every evaluation
+        (every token predicted once, as at the end of the run) instead of estimating it on
+        ``eval_iters`` batches: slower, exact, the figure a benchmark compares.
 
     Examples
     --------
@@ -122,6 +126,7 @@ class LanguageModelOptions(RunRecord):
     muon_lr: PositiveFloat = 0.02
     muon_momentum: Probability = 0.95
     eval_iters: Positive = 20
+    eval_split: bool = False
 
     def __post_init__(self) -> None:
         check_bounds(self)

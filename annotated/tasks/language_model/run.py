@@ -9,8 +9,8 @@ or names its file beside the checkpoint (:mod:`annotated.tasks.language_model.to
 so the run directory alone generates text.
 
 Every ``eval_interval`` steps the train and validation losses are *estimated* on
-``eval_iters`` fixed batches of each split (nanoGPT's ``estimate_loss``) and a short sample is
-printed. At the end the validation loss is *measured* on the whole validation split, every
+``eval_iters`` fixed batches of each split (nanoGPT's ``estimate_loss``; with ``eval_split``
+the validation loss is measured on the whole split instead) and a short sample is printed. At the end the validation loss is *measured* on the whole validation split, every
 token predicted once (:func:`~annotated.mean_cross_entropy`), and with it the bits per
 character that compare across tokenizers
 (:func:`~annotated.tasks.language_model.evaluation.split_loss`):
@@ -144,6 +144,7 @@ def run_shakespeare(
             return {}
         m = unwrap(model)
         assert isinstance(m, GPT)
+        estimated = {"train": corpus.train} | ({} if options.eval_split else {"val": corpus.val})
         losses = {
             s: estimate_loss(
                 m,
@@ -153,8 +154,10 @@ def run_shakespeare(
                 options.model.max_len,
                 seed=options.seed,
             )
-            for s, d in (("train", corpus.train), ("val", corpus.val))
+            for s, d in estimated.items()
         }
+        if options.eval_split:
+            losses["val"] = split_loss(m, corpus.tokenizer, corpus.val.to(ctx.device)).mean
         say(
             f"step {state.optimizer_steps}: train loss {losses['train']:.4f}, "
             f"val loss {losses['val']:.4f}"
