@@ -51,8 +51,12 @@ def check_token_range(x: torch.Tensor, vocab: int) -> None:
     Reading the minimum and maximum back to Python waits for the device, so on an
     accelerator this would stall every forward pass. It checks CPU tensors only; on an
     accelerator the data side checks the ids once per batch, before they are moved there.
+    Nor does it check while ``torch.compile`` traces the model: a Python ``int`` read from a
+    tensor would split the compiled graph at every call. An out-of-range id then trips the
+    compiled kernel's own bounds check, and the training loop, falling back to the eager
+    model, raises this error (:mod:`annotated.training.step`).
     """
-    if x.device.type != "cpu" or not x.numel():
+    if x.device.type != "cpu" or not x.numel() or torch.compiler.is_compiling():
         return
     low, high = int(x.min()), int(x.max())
     bad = high if high >= vocab else low if low < 0 else None

@@ -95,6 +95,19 @@ def test_resume_of_a_finished_run_changes_nothing_and_keeps_options(tmp_path: Pa
     assert (out / "model.safetensors").read_bytes() == before
 
 
+def test_a_bf16_run_saves_its_dtype_and_resumes_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert train(out, "--dtype", "bf16") == 0
+    card = json.loads((out / "model.json").read_text())
+    assert card["options"]["loop"]["dtype"] == "bf16"
+    resume = ["train", "copy", "--out", str(out), "--resume", "--quiet"]
+    assert main([*resume, "--dtype", "bf16"]) == 0
+    assert main([*resume, "--dtype", "fp32"]) == 2
+    assert "--dtype fp32 differs from the run's bf16" in capsys.readouterr().err
+
+
 def test_accumulation_option_runs(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert train(out, "--grad-accum", "2", "--batch-size", "8", task="sort") == 0

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, TypeVar
+from itertools import islice
+from typing import Any, TypeVar, get_args
 
 import torch
 from torch import nn
 
 from annotated.fields import NonNegative, NonNegativeFloat, Positive, check_bounds
+from annotated.training.step import Dtype, ForwardLoss
 
 B = TypeVar("B", bound=Sized)
 M = TypeVar("M", bound=nn.Module)
@@ -108,6 +110,13 @@ class LoopOptions:
         Evaluate every this many optimizer steps (and after the last); 0 = only after the last.
     checkpoint_interval : int
         Save every this many optimizer steps (and after the last); 0 = only at the end.
+    dtype : {"fp32", "bf16"}
+        The training forward pass's precision: bf16 runs it under autocast, the matrix
+        products in bfloat16 (8-bit mantissa) accumulated in float32, while the weights and
+        the optimizer stay float32.
+    compile : bool
+        Train through ``torch.compile(model)`` (inductor); if compiling fails, a one-line
+        warning says why and training goes on eagerly.
 
     Examples
     --------
@@ -125,9 +134,13 @@ class LoopOptions:
     grad_clip: NonNegativeFloat = 0.0
     eval_interval: NonNegative = 0
     checkpoint_interval: NonNegative = 0
+    dtype: Dtype = "fp32"
+    compile: bool = False
 
     def __post_init__(self) -> None:
         check_bounds(self)
+        if self.dtype not in get_args(Dtype):
+            raise ValueError(f"dtype must be one of {get_args(Dtype)}, got {self.dtype!r}")
 
     def with_changes(self, **changes: Any) -> LoopOptions:
         """A copy with ``changes``; a run told to evaluate at another interval saves then too.
@@ -170,6 +183,8 @@ def train(
           = \\frac{\\sum_{j} \\nabla_\\theta \\mathcal{L}(B_j)}{\\sum_{j} n(B_j)},
 
     clipped to norm ``options.grad_clip`` unless it is 0, with the rate ``schedule(s)``.
+    The forward passes run in ``options.dtype``, compiled if ``options.compile``
+    (:class:`~annotated.training.step.ForwardLoss`).
 
     Parameters
     ----------
@@ -188,7 +203,8 @@ def train(
     schedule : callable
         Learning rate of optimizer step :math:`s \\ge 1`.
     options : LoopOptions
-        Steps, accumulation, clipping, evaluation and checkpoint intervals.
+        Steps, accumulation, clipping, evaluation and checkpoint intervals, precision and
+        compiling.
     state : TrainState, optional
         A state to resume from (with the model, optimizer and RNG restored by the caller).
     evaluate : callable, optional
@@ -231,6 +247,7 @@ def train(
     state = TrainState() if state is None else state
     params = [p for p in model.parameters() if p.requires_grad]
     data = iter(batches(state.steps))
+    forward = ForwardLoss(model, loss_fn, dtype=options.dtype, compile=options.compile)
     while not state.done and state.optimizer_steps < options.max_steps:
         start = time.perf_counter()
         lr = schedule(state.optimizer_steps + 1)
@@ -238,13 +255,22 @@ def train(
             group["lr"] = lr * group.get("lr_scale", 1.0)
         model.train()
         optimizer.zero_grad(set_to_none=True)
-        micro = _accumulate(model, data, loss_fn, options.grad_accum, state)
-        if micro is None:  # the data ran out: a partial accumulation is dropped
+        chunk = list(islice(data, options.grad_accum))
+        if len(chunk) < options.grad_accum:  # the data ran out: a partial accumulation is dropped
             state.done = True
             if save is not None:
                 save(state)
             break
-        loss_sum, n_tokens, n_samples = micro
+        try:
+            loss_sum, n_tokens, n_samples = _accumulate(forward, chunk, state)
+        except NonFiniteLossError:
+            raise
+        except Exception as error:  # compiling failed: redo the step eagerly
+            if forward.compiled is None:
+                raise
+            forward.fall_back(error)
+            optimizer.zero_grad(set_to_none=True)
+            loss_sum, n_tokens, n_samples = _accumulate(forward, chunk, state)
         for p in params:  # divide the summed gradient by the tokens of all k micro-batches
             if p.grad is not None:
                 p.grad.div_(n_tokens)
@@ -275,20 +301,12 @@ def train(
 
 
 def _accumulate(
-    model: M,
-    data: Iterator[B],
-    loss_fn: Callable[[M, B], tuple[torch.Tensor, int]],
-    k: int,
-    state: TrainState,
-) -> tuple[float, int, int] | None:
-    """Back-propagate ``k`` micro-batches' summed losses; ``None`` if the data ran out."""
+    forward: ForwardLoss[M, B], chunk: list[B], state: TrainState
+) -> tuple[float, int, int]:
+    """Back-propagate the summed losses of one step's micro-batches ``chunk``."""
     loss_sum, n_tokens, n_samples = 0.0, 0, 0
-    for j in range(k):
-        try:
-            batch = next(data)
-        except StopIteration:
-            return None
-        loss, n = loss_fn(model, batch)
+    for j, batch in enumerate(chunk):
+        loss, n = forward(batch)
         value = float(loss.detach())
         if not math.isfinite(value):
             raise NonFiniteLossError(
