@@ -54,7 +54,8 @@ EXAMPLES = {
 }
 INTRO = """Build a small Transformer, press **Train** and watch it learn, live, on this CPU.
 Flip one choice -- the norm, the residual layout, the positions -- train again, and compare the
-runs' curves. Copy, sort and add train the encoder-decoder; Shakespeare trains a GPT."""
+runs' curves. Copy, sort and add train the encoder-decoder; Shakespeare trains a GPT, which also
+takes the ladder's training tricks (QK-norm, ReLU², zero-init, soft-cap, untied head, Muon)."""
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,13 +131,18 @@ def train(
     seed: float = DEFAULT.seed,
     tokenizer: str = DEFAULT.tokenizer,
     bpe_vocab: float = DEFAULT.bpe_vocab,
+    qk_norm: bool = DEFAULT.qk_norm,
+    zero_init: bool = DEFAULT.zero_init,
+    logit_softcap: float = DEFAULT.logit_softcap,
+    optimizer: str = DEFAULT.optimizer,
+    muon_lr: float = DEFAULT.muon_lr,
 ) -> Iterator[tuple[Any, ...]]:
     """Train a new run of this config and stream its summary, curve and layer statistics.
 
     Yields ``(session, summary, curve, stats, run dropdown, comparison checkboxes)`` about
     once a second (the first as soon as the first step is done) until the run ends.
     """  # fmt: skip
-    values = dict(zip(FIELDS, [task, N, d_model, h, norm, layout, activation, positions, share_embeddings, max_steps, batch_size, max_len, lr, schedule, warmup, seed, tokenizer, bpe_vocab], strict=True))  # fmt: skip
+    values = dict(zip(FIELDS, [task, N, d_model, h, norm, layout, activation, positions, share_embeddings, max_steps, batch_size, max_len, lr, schedule, warmup, seed, tokenizer, bpe_vocab, qk_norm, zero_init, logit_softcap, optimizer, muon_lr], strict=True))  # fmt: skip
     config = config_of(values)
     s = _session(session)
     try:

@@ -32,7 +32,14 @@ from annotated.demo.lab_events import (
     train,
     verdict_of,
 )
-from annotated.lab.config import LANGUAGE_TASK, LIMITS, SCHEDULES, TASK_CHOICES, TOKENIZERS
+from annotated.lab.config import (
+    LANGUAGE_TASK,
+    LIMITS,
+    OPTIMIZERS,
+    SCHEDULES,
+    TASK_CHOICES,
+    TOKENIZERS,
+)
 from annotated.lab.session import TABLE_COLUMNS
 
 
@@ -60,6 +67,41 @@ def _controls() -> dict[str, Any]:
         c["share_embeddings"] = gr.Checkbox(
             value=d.share_embeddings, label="tie the embedding and output weights"
         )
+        # the ladder's training tricks, each off by default: the tasks refuse them with the
+        # reason (LabConfig.problems), so they stay in sight when the task changes
+        with gr.Row():
+            c["qk_norm"] = gr.Checkbox(
+                value=d.qk_norm,
+                label="QK-norm (Shakespeare)",
+                info="unit-RMS query and key per head: scores at most sqrt(d_k)",
+                elem_id="lab-qk-norm",
+            )
+            c["zero_init"] = gr.Checkbox(
+                value=d.zero_init,
+                label="zero-init W^O and W_2 (Shakespeare)",
+                info="every block starts as the identity",
+                elem_id="lab-zero-init",
+            )
+            c["logit_softcap"] = gr.Number(
+                d.logit_softcap,
+                label="logit soft-cap c (Shakespeare)",
+                info="logits c tanh(z / c); 0: off, modded-nanogpt: 15 or 30",
+                elem_id="lab-softcap",
+            )
+        with gr.Row():
+            c["optimizer"] = gr.Radio(
+                list(OPTIMIZERS),
+                value=d.optimizer,
+                label="optimizer",
+                info="muon (Shakespeare): Muon for the blocks' matrices, AdamW for the rest",
+                elem_id="lab-optimizer",
+            )
+            c["muon_lr"] = gr.Number(
+                d.muon_lr,
+                label="Muon's peak learning rate",
+                info="follows the schedule, scaled like the peak rate",
+                elem_id="lab-muon-lr",
+            )
     with gr.Group():
         with gr.Row():
             c["max_steps"] = gr.Slider(

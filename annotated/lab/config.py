@@ -13,6 +13,14 @@ Shakespeare reads characters or, with ``tokenizer="bpe"``, subwords: a byte-leve
 shakespeare --tokenizer bpe`` builds. The tasks read their own symbols and ignore both fields,
 as they ignore ``max_len``.
 
+Shakespeare's GPT also takes the training tricks of the ladder (issue #16, after
+modded-nanogpt), each off by default so that a run can add them one at a time: QK-norm,
+zero-initialised residual projections, a tanh logit soft-cap (:class:`~annotated.GPTConfig`),
+an untied head (``share_embeddings=False``), the ``"relu2"`` activation, and Muon for the
+blocks' matrices (:func:`~annotated.make_optimizer`). The encoder-decoder has none of the
+first three nor a Muon split, so :meth:`LabConfig.problems` refuses them for the tasks, with
+the reason, rather than train a run whose label claims a switch it does not have.
+
 The head width is the constraint most choices run into; its rules are the models' own
 (:func:`~annotated.config.width_problems`), and the Lab adds the nearest widths that obey them.
 """
@@ -32,6 +40,7 @@ LANGUAGE_TASK = "shakespeare"
 TASK_CHOICES = (*TASKS, LANGUAGE_TASK)
 SCHEDULES = ("constant", "warmup_cosine", "noam")
 TOKENIZERS = ("char", "bpe")
+OPTIMIZERS = ("adamw", "muon")
 FORMAT = "annotated-lab-config/1"
 RENAMED = {"steps": "max_steps", "seq_len": "max_len"}  # older exports' names, for the error
 
@@ -47,6 +56,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "warmup": (0, 5000),
     "seed": (0, 2**31 - 1),
     "bpe_vocab": (MIN_VOCAB, 4096),
+    "logit_softcap": (0.0, 100.0),
+    "muon_lr": (1e-5, 1.0),
 }
 WORDS = {
     "N": "depth (layers)",
@@ -59,7 +70,10 @@ WORDS = {
     "warmup": "warmup steps",
     "seed": "seed",
     "bpe_vocab": "BPE vocabulary (bpe_vocab)",
+    "logit_softcap": "logit soft-cap (logit_softcap, 0: off)",
+    "muon_lr": "Muon's learning rate (muon_lr)",
 }
+GPT_ONLY = ("qk_norm", "zero_init", "logit_softcap", "optimizer")  # switches the tasks lack
 WHOLE = {"N", "d_model", "h", "max_steps", "batch_size", "max_len", "warmup", "seed", "bpe_vocab"}
 
 
@@ -86,7 +100,8 @@ class LabConfig:
         The variant switches of :class:`~annotated.TransformerConfig`.
     share_embeddings : bool
         Share the token embedding with the output projection (the GPT's ``share_embeddings``, the
-        encoder-decoder's ``share_embeddings``).
+        encoder-decoder's ``share_embeddings``); off, the head is a matrix of its own (the
+        ladder's untied head).
     max_steps : int
         Optimizer steps to train.
     batch_size : int
@@ -109,6 +124,21 @@ class LabConfig:
     bpe_vocab : int
         Shakespeare with ``tokenizer="bpe"`` only: the BPE's vocabulary size :math:`V`,
         259--4096 (3 special tokens, 256 bytes, then merges).
+    qk_norm : bool
+        Shakespeare only: each head's query and key normalised to unit RMS before the scores
+        (the GPT's ``qk_norm``).
+    zero_init : bool
+        Shakespeare only: attention's :math:`W^O` and the feed-forward :math:`W_2` start at 0,
+        so every block starts as the identity (the GPT's ``zero_init``).
+    logit_softcap : float
+        Shakespeare only: the bound :math:`c` of :math:`c \\tanh(z / c)` on every logit
+        :math:`z`, 0--100 (0: off; modded-nanogpt uses 15 or 30).
+    optimizer : {"adamw", "muon"}
+        AdamW for every parameter, or (Shakespeare only) Muon for the 2-D weights of the
+        blocks and AdamW for the rest (:func:`~annotated.make_optimizer`).
+    muon_lr : float
+        With ``optimizer="muon"``: Muon's peak rate :math:`\\eta_{Muon}`; the schedule moves
+        it with ``lr``, :math:`\\eta^{Muon}_s = \\eta_s\\, \\eta_{Muon} / \\eta_{max}`.
 
     Examples
     --------
@@ -141,6 +171,11 @@ class LabConfig:
     seed: int = 0
     tokenizer: str = "char"
     bpe_vocab: int = 1024
+    qk_norm: bool = False
+    zero_init: bool = False
+    logit_softcap: float = 0.0
+    optimizer: str = "adamw"
+    muon_lr: float = 0.02
 
     @property
     def family(self) -> str:
@@ -164,13 +199,15 @@ class LabConfig:
             ("task", TASK_CHOICES),
             ("schedule", SCHEDULES),
             ("tokenizer", TOKENIZERS),
+            ("optimizer", OPTIMIZERS),
             *CHOICES.items(),
         ):
             value = getattr(self, name)
             if value not in allowed:
                 out.append(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-        if not isinstance(self.share_embeddings, bool):
-            out.append(f"share_embeddings must be true or false; got {self.share_embeddings!r}")
+        for name in ("share_embeddings", "qk_norm", "zero_init"):
+            if not isinstance(getattr(self, name), bool):
+                out.append(f"{name} must be true or false; got {getattr(self, name)!r}")
         if out:  # the combinations below assume every field is in range
             return out
         width = width_problems(self.d_model, self.h, self.positions)
@@ -183,7 +220,20 @@ class LabConfig:
                 f"warmup ({self.warmup} steps) is longer than the run ({self.max_steps} steps): "
                 "the rate would never reach its peak"
             )
+        on = [name for name in GPT_ONLY if self._switched_on(name)]
+        if on and self.family != "gpt":
+            one = len(on) == 1
+            out.append(
+                f"{_listed([_switch_words(n) for n in on])} {'applies' if one else 'apply'} to "
+                f"Shakespeare's GPT only: {self.task} trains the encoder-decoder, which has no "
+                f"such switch; turn {'it' if one else 'them'} off or pick shakespeare"
+            )
         return out
+
+    def _switched_on(self, name: str) -> bool:
+        """Whether the ladder switch ``name`` is on (``optimizer``: Muon chosen)."""
+        value = getattr(self, name)
+        return value == "muon" if name == "optimizer" else bool(value)
 
     def check(self) -> LabConfig:
         """This config, or a :class:`LabConfigError` listing every problem.
@@ -215,6 +265,7 @@ class LabConfig:
         self.check()
         switches = {k: getattr(self, k) for k in ("norm", "layout", "activation", "positions")}
         if self.family == "gpt":
+            tricks = {k: getattr(self, k) for k in ("qk_norm", "zero_init", "logit_softcap")}
             return GPTConfig(
                 vocab_size,
                 max_len=self.max_len,
@@ -225,6 +276,7 @@ class LabConfig:
                 bias=False,
                 share_embeddings=self.share_embeddings,
                 **switches,
+                **tricks,
             )
         task = get_task(self.task)
         return task.config(
@@ -250,7 +302,8 @@ class LabConfig:
         return self.max_len if self.family == "gpt" else get_task(self.task).max_len
 
     def label(self) -> str:
-        """A short description for legends: family, size and the switches.
+        """A short description for legends: family, size and the switches (the ladder's only
+        when on).
 
         Examples
         --------
@@ -259,12 +312,24 @@ class LabConfig:
         'shakespeare N2 d64 h4 layer/pre gelu learned tied'
         >>> LabConfig(tokenizer="bpe", bpe_vocab=512).label()
         'shakespeare N2 d64 h4 layer/pre gelu learned tied bpe512'
+        >>> LabConfig(qk_norm=True, logit_softcap=15, optimizer="muon").label()
+        'shakespeare N2 d64 h4 layer/pre gelu learned tied qk-norm softcap15 muon0.02'
         """
         tied = "tied" if self.share_embeddings else "untied"
         return (
             f"{self.task} N{self.N} d{self.d_model} h{self.h} "
             f"{self.norm}/{self.layout} {self.activation} {self.positions} {tied}"
-        ) + (f" bpe{self.bpe_vocab}" if self.subwords else "")
+        ) + "".join(
+            f" {part}"
+            for part, on in (
+                (f"bpe{self.bpe_vocab}", self.subwords),
+                ("qk-norm", self.qk_norm),
+                ("zero-init", self.zero_init),
+                (f"softcap{self.logit_softcap:g}", self.logit_softcap),
+                (f"muon{self.muon_lr:g}", self.optimizer == "muon"),
+            )
+            if on
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
@@ -272,7 +337,8 @@ class LabConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LabConfig:
-        """Rebuild a config from :meth:`to_dict`'s output; unknown keys are an error.
+        """Rebuild a config from :meth:`to_dict`'s output; unknown keys are an error, missing
+        ones take their defaults (an export from before a field existed loads unchanged).
 
         Examples
         --------
@@ -330,6 +396,16 @@ def _range_problem(config: LabConfig, name: str) -> str | None:
         return None
     kind = "a whole number" if whole else "a number"
     return f"{WORDS[name]} must be {kind} from {low:g} to {high:g}; got {value!r}"
+
+
+def _switch_words(name: str) -> str:
+    """How ``problems`` names ladder switch ``name``."""
+    return "optimizer muon" if name == "optimizer" else name
+
+
+def _listed(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
 
 
 def _nearest_widths(config: LabConfig) -> list[int]:

@@ -9,8 +9,12 @@ web page, a notebook) stays free to read its curves, inspect its model or stop i
         \\mathrm{clip}_{1}\\big(\\nabla_\\theta \\tfrac{\\mathcal{L}(B_s)}{n(B_s)}\\big),\\ \\eta_s\\Big)
 
 takes batch :math:`B_s` of the run's seed, clips the gradient to global norm 1 and follows
-the learning-rate schedule :math:`\\eta_s`. Steps hold the run's lock; a reader that takes the
-lock (:meth:`LabRun.snapshot`) sees the model between two steps, never halfway through one.
+the learning-rate schedule :math:`\\eta_s`. With ``optimizer="muon"`` the blocks' matrices
+step by Muon instead (:func:`~annotated.make_optimizer`), at
+:math:`\\eta_s \\cdot \\eta_{Muon} / \\eta_{max}` (the group's ``lr_scale``): one schedule
+moves both rates, as in :func:`~annotated.train`. Steps hold the run's lock; a reader that
+takes the lock (:meth:`LabRun.snapshot`) sees the model between two steps, never halfway
+through one.
 :meth:`LabRun.stop` ends training after the current step and keeps what was trained; a loss
 that turns NaN or infinite ends it as *diverged*, which is a result worth showing, not a
 crash.
@@ -41,6 +45,7 @@ from annotated.lab.stats import LayerStats, StatsRecorder
 from annotated.model import EncoderDecoder
 from annotated.tasks.language_model.evaluation import SplitLoss
 from annotated.training.adamw import adamw
+from annotated.training.muon import make_optimizer
 from annotated.training.schedules import rate, warmup_cosine
 
 CURVE_POINTS = 25  # validation and layer statistics this many times per run (and at step 1)
@@ -94,6 +99,26 @@ def learning_rate(config: LabConfig, step: int) -> float:
         w = max(warmup, 1)
         return lr * rate(step, config.d_model, 1.0, w) / rate(w, config.d_model, 1.0, w)
     return lr * min(1.0, step / warmup) if warmup else lr
+
+
+def build_optimizer(config: LabConfig, model: nn.Module) -> torch.optim.Optimizer:
+    """AdamW (no weight decay, :math:`\\beta = (0.9, 0.98)`) over ``model``, or with
+    ``optimizer="muon"`` Muon for the blocks' matrices and that AdamW for the rest.
+
+    Examples
+    --------
+    >>> from annotated.lab import LabConfig
+    >>> from annotated.lab.run import build_model, build_optimizer
+    >>> config = LabConfig(optimizer="muon", lr=1e-3, muon_lr=0.02)
+    >>> opt = build_optimizer(config, build_model(config, 65))
+    >>> type(opt).__name__, opt.param_groups[0]["muon"], opt.param_groups[0]["lr_scale"]
+    ('Muon', True, 20.0)
+    """
+    if config.optimizer == "muon":
+        return make_optimizer(
+            model, lr=config.lr, muon_lr=config.muon_lr, weight_decay=0.0, betas=(0.9, 0.98)
+        )
+    return adamw(model, lr=config.lr, weight_decay=0.0, betas=(0.9, 0.98))
 
 
 class LabRun:
@@ -152,7 +177,7 @@ class LabRun:
         self.data: LabData = data or make_data(config)
         self.model = build_model(config, len(self.data.tokens))
         self.parameters = sum(p.numel() for p in self.model.parameters())  # tied: once
-        self.optimizer = adamw(self.model, lr=config.lr, weight_decay=0.0, betas=(0.9, 0.98))
+        self.optimizer = build_optimizer(config, self.model)
         self.curves = Curves()
         self.stats: list[LayerStats] = []
         self.val_bpc: float | None = None
@@ -250,7 +275,7 @@ class LabRun:
         start = time.perf_counter()
         lr = learning_rate(self.config, s)
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)  # Muon's group: eta_Muon / eta_max
         record = s == 1 or s % self.record_every == 0 or s == self.config.max_steps
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)

@@ -139,8 +139,9 @@ class LabSession:
             rows.append([
                 name, s["status"], s["step"], s["train_loss"], s["val_loss"], s["val_bpc"],
                 s["tokens_per_s"], run.parameters, c.task, c.N, c.d_model, c.h, c.norm, c.layout,
-                c.activation, c.positions, c.share_embeddings, c.batch_size, c.max_len,
-                tokenizer_label(c), c.lr, c.schedule, c.warmup, c.seed,
+                c.activation, c.positions, c.share_embeddings, c.qk_norm, c.zero_init,
+                c.logit_softcap, c.batch_size, c.max_len, tokenizer_label(c), optimizer_label(c),
+                c.lr, c.schedule, c.warmup, c.seed,
             ])  # fmt: skip
         return rows
 
@@ -162,8 +163,22 @@ def tokenizer_label(config: LabConfig) -> str:
     return f"bpe {config.bpe_vocab}" if config.subwords else "char"
 
 
+def optimizer_label(config: LabConfig) -> str:
+    """The run's optimizer, for the table: ``adamw``, or ``muon`` with Muon's peak rate.
+
+    Examples
+    --------
+    >>> from annotated.lab import LabConfig
+    >>> from annotated.lab.session import optimizer_label
+    >>> optimizer_label(LabConfig()), optimizer_label(LabConfig(optimizer="muon", muon_lr=0.05))
+    ('adamw', 'muon 0.05')
+    """
+    return f"muon {config.muon_lr:g}" if config.optimizer == "muon" else "adamw"
+
+
 TABLE_COLUMNS = [
     "run", "status", "step", "train loss/token", "val loss/token", "val bits/char", "tokens/s",
     "parameters", "task", "depth", "width", "heads", "norm", "layout", "activation",
-    "positions", "tied", "batch", "max len", "tokenizer", "lr", "schedule", "warmup", "seed",
+    "positions", "tied", "qk norm", "zero init", "soft-cap", "batch", "max len", "tokenizer",
+    "optimizer", "lr", "schedule", "warmup", "seed",
 ]  # fmt: skip

@@ -8,7 +8,8 @@ is ``inspect.getsource`` of a class or function of :mod:`annotated`. A config se
     \\text{model} \\circ \\text{layer} \\circ
     \\{\\text{attention},\\ \\text{positions},\\ \\text{residual + norm},\\ \\text{feed-forward}\\}
 
-and each switch maps to the one small module that implements it.
+and each switch maps to the one small module that implements it; a Muon run adds its
+optimizer and :func:`~annotated.newton_schulz`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from annotated.positional import (
     RotaryEmbedding,
 )
 from annotated.sublayer import SublayerConnection
+from annotated.training.muon import Muon, make_optimizer, newton_schulz
 
 NORMS: dict[str, Any] = {"layer": LayerNorm, "rms": RMSNorm}
 POSITIONS: dict[str, Any] = {
@@ -53,6 +55,8 @@ def chosen_blocks(config: LabConfig) -> dict[str, Any]:
     ['GPT', 'GPTBlock', 'MultiHeadedAttention', 'attention', 'RotaryEmbedding', 'SublayerConnection', 'RMSNorm', 'SwiGLU']
     >>> list(chosen_blocks(LabConfig(task="sort", norm="none", positions="none")))[:4]
     ['EncoderDecoder', 'EncoderLayer', 'DecoderLayer', 'Embeddings']
+    >>> list(chosen_blocks(LabConfig(optimizer="muon")))[-3:]
+    ['make_optimizer', 'Muon', 'newton_schulz']
     """
     if config.family == "gpt":
         blocks: list[Any] = [GPT, GPTBlock]
@@ -65,6 +69,8 @@ def chosen_blocks(config: LabConfig) -> dict[str, Any]:
     if config.norm in NORMS:
         blocks.append(NORMS[config.norm])
     blocks.append(SwiGLU if config.activation == "swiglu" else PositionwiseFeedForward)
+    if config.optimizer == "muon":
+        blocks += [make_optimizer, Muon, newton_schulz]
     return {b.__name__: b for b in blocks}
 
 

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotated import GPTConfig, TransformerConfig
+from annotated.config import CHOICES
 from annotated.lab import LabConfig, LabConfigError
 from annotated.lab.config import LIMITS
 from annotated.tokenizers.subword import MIN_VOCAB
@@ -52,6 +53,21 @@ BASE = LabConfig()
         ),
         ({"bpe_vocab": 4097}, "BPE vocabulary (bpe_vocab) must be a whole number"),
         ({"bpe_vocab": 512.5}, "BPE vocabulary (bpe_vocab) must be a whole number"),
+        ({"qk_norm": "yes"}, "qk_norm must be true or false; got 'yes'"),
+        ({"zero_init": 1}, "zero_init must be true or false; got 1"),
+        ({"logit_softcap": -1.0}, "logit soft-cap (logit_softcap, 0: off) must be a number from"),
+        ({"logit_softcap": 101.0}, "must be a number from 0 to 100; got 101.0"),
+        ({"optimizer": "sgd"}, "optimizer must be one of adamw, muon; got 'sgd'"),
+        ({"muon_lr": 0.0}, "Muon's learning rate (muon_lr) must be a number from 1e-05 to 1"),
+        (
+            {"task": "copy", "qk_norm": True},
+            "qk_norm applies to Shakespeare's GPT only: copy trains the encoder-decoder, which "
+            "has no such switch; turn it off or pick shakespeare",
+        ),
+        (
+            {"task": "sort", "zero_init": True, "logit_softcap": 15.0, "optimizer": "muon"},
+            "zero_init, logit_softcap and optimizer muon apply to Shakespeare's GPT only: sort",
+        ),
     ],
 )
 def test_problems_are_explained(changes: dict[str, object], explanation: str) -> None:
@@ -128,6 +144,35 @@ def test_json_round_trip_and_bad_json() -> None:
     old = json.dumps({"format": "annotated-lab-config/1", "config": {"steps": 9, "seq_len": 8}})
     with pytest.raises(LabConfigError, match=r"seq_len \(now max_len\), steps \(now max_steps\)"):
         LabConfig.from_json(old)  # an export from before the rename names the new keys
+
+
+def test_the_ladder_switches_reach_the_gpt_config() -> None:
+    config = replace(
+        BASE, qk_norm=True, zero_init=True, logit_softcap=15.0, share_embeddings=False,
+        activation="relu2", optimizer="muon", muon_lr=0.05,
+    )  # fmt: skip
+    assert config.problems() == []
+    model = config.model_config(65)
+    assert isinstance(model, GPTConfig)
+    assert (model.qk_norm, model.zero_init, model.logit_softcap) == (True, True, 15.0)
+    assert (model.share_embeddings, model.activation) == (False, "relu2")
+    assert config.label().endswith(" relu2 learned untied qk-norm zero-init softcap15 muon0.05")
+    off = BASE.model_config(65)  # the Lab's defaults are the GPT's: every trick off
+    assert isinstance(off, GPTConfig)
+    assert (off.qk_norm, off.zero_init, off.logit_softcap) == (False, False, 0.0)
+    assert "relu2" in CHOICES["activation"]  # the Lab offers the models' own choices
+    for task in ("copy", "sort", "add"):  # muon_lr alone switches nothing on: no complaint
+        assert replace(BASE, task=task, muon_lr=0.05).problems() == []
+
+
+def test_the_ladder_switches_round_trip_and_old_exports_load() -> None:
+    config = replace(BASE, qk_norm=True, logit_softcap=30.0, optimizer="muon", muon_lr=0.03)
+    assert LabConfig.from_json(config.to_json()) == config
+    before = json.loads(BASE.to_json())  # an export written before the ladder's fields
+    for name in ("qk_norm", "zero_init", "logit_softcap", "optimizer", "muon_lr"):
+        del before["config"][name]
+    old = LabConfig.from_json(json.dumps(before | {"config": before["config"] | {"seed": 4}}))
+    assert old == replace(BASE, seed=4)
 
 
 def test_trained_length() -> None:

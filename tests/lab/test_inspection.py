@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 import pytest
 
-from annotated import LayerNorm, RMSNorm, RotaryEmbedding, SwiGLU
+from annotated import LayerNorm, Muon, RMSNorm, RotaryEmbedding, SwiGLU, newton_schulz
 from annotated.lab import LabConfig, LabRun, chosen_blocks, respond, run_attention, source_of
 from tests.lab.helpers import TINY_GPT, TINY_TASK, gpt_data, tiny
 
@@ -54,6 +54,8 @@ def test_respond_samples_reproducibly_and_decodes_with_a_verdict() -> None:
         ({"norm": "layer"}, "LayerNorm", LayerNorm),
         ({"activation": "swiglu"}, "SwiGLU", SwiGLU),
         ({"positions": "rope"}, "RotaryEmbedding", RotaryEmbedding),
+        ({"optimizer": "muon"}, "Muon", Muon),
+        ({"optimizer": "muon"}, "newton_schulz", newton_schulz),
     ],
 )
 def test_the_code_shown_is_the_package_source(
@@ -70,3 +72,4 @@ def test_only_the_chosen_blocks_are_offered() -> None:
     )
     assert "LayerNorm" not in blocks and "RMSNorm" not in blocks and "GPT" not in blocks
     assert {"EncoderDecoder", "ALiBi", "PositionwiseFeedForward"} <= set(blocks)
+    assert "Muon" not in chosen_blocks(LabConfig())  # AdamW's run shows no Muon

@@ -144,6 +144,28 @@ def test_a_bpe_run_samples_and_compares_with_a_char_run_in_bits_per_character(
     assert "tokenizer.json" in files
 
 
+def test_a_rung_of_the_ladder_trains_and_exports_with_its_switches(fresh: Any) -> None:
+    ladder = TINY_GPT | {
+        "qk_norm": True, "zero_init": True, "logit_softcap": 30.0, "share_embeddings": False,
+        "activation": "relu2", "optimizer": "muon", "muon_lr": 0.03,
+    }  # fmt: skip
+    summary = fresh.predict(**ladder, api_name="/lab_train")[0]
+    assert summary["status"] == "finished" and summary["step"] == 12, summary
+    [row] = table_rows(fresh.predict([], api_name="/lab_compare")[1])
+    assert (row["qk norm"], row["zero init"], row["soft-cap"], row["tied"]) == (
+        True,
+        True,
+        30.0,
+        False,
+    )
+    assert (row["activation"], row["optimizer"]) == ("relu2", "muon 0.03")
+    files = {Path(f["path"]).name: Path(f["path"]) for f in fresh.predict(api_name="/lab_export")}
+    assert LabConfig.from_json(files["run-1.config.json"].read_text()) == LabConfig(**ladder)
+    card = json.loads(files["model.json"].read_text())
+    model = next(v for v in card.values() if isinstance(v, dict) and "qk_norm" in v)
+    assert (model["qk_norm"], model["zero_init"], model["logit_softcap"]) == (True, True, 30.0)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -152,6 +174,8 @@ def test_a_bpe_run_samples_and_compares_with_a_char_run_in_bits_per_character(
         ({"warmup": 50, "max_steps": 10}, "longer than the run"),
         ({"N": 40}, "maximum value 12"),  # the slider refuses it before our check
         ({"lr": 5.0}, "learning rate must be a number from 1e-05 to 1; got 5.0"),
+        ({"qk_norm": True}, "qk_norm applies to Shakespeare's GPT only: copy trains"),
+        ({"optimizer": "muon"}, "optimizer muon applies to Shakespeare's GPT only"),
     ],
 )
 def test_impossible_configs_are_explained_before_training(

@@ -9,7 +9,8 @@ import time
 import pytest
 import torch
 
-from annotated.lab import LabConfigError, LabRun
+from annotated import GPT, Muon
+from annotated.lab import Gate, LabConfigError, LabRun
 from annotated.lab.curves import Curves
 from annotated.lab.run import learning_rate
 from tests.lab.helpers import TINY_GPT, TINY_TASK, gpt_data, tiny
@@ -102,6 +103,47 @@ def test_a_run_that_diverges_says_so() -> None:
     run.start().wait(WAIT_S)
     assert run.status == "diverged" and run.step == 2
     assert "the loss became nan at step 3" in run.error
+
+
+def test_a_muon_run_steps_the_blocks_by_muon_at_the_scaled_rate() -> None:
+    config = tiny(TINY_GPT, max_steps=12, optimizer="muon", lr=3e-3, muon_lr=0.03, warmup=4)
+    rates: list[list[float]] = []
+
+    class Recording(Gate):
+        def wait_idle(self, timeout: float = 0.0) -> bool:  # before each step: the last's rates
+            rates.append([g["lr"] for g in run.optimizer.param_groups])
+            return True
+
+    run = LabRun(config, data=gpt_data(config), gate=Recording())
+    assert isinstance(run.optimizer, Muon)
+    muon, *adam = run.optimizer.param_groups
+    blocks = {id(p) for p in run.model.get_submodule("blocks").parameters() if p.dim() == 2}
+    assert muon["muon"] and {id(p) for p in muon["params"]} == blocks
+    assert not any(g["muon"] for g in adam)
+    trained(run)
+    rates.append([g["lr"] for g in run.optimizer.param_groups])
+    for s, (muon_rate, *adam_rates) in enumerate(rates[1:], start=1):
+        assert muon_rate == pytest.approx(learning_rate(config, s) * 0.03 / 3e-3)
+        assert adam_rates == pytest.approx([learning_rate(config, s)] * len(adam))
+    assert run.curves.lr == pytest.approx([learning_rate(config, s) for s in range(1, 13)])
+    assert run.curves.train_loss_avg[-1] < run.curves.train_loss[0]
+    adamw = trained(LabRun(tiny(config, optimizer="adamw"), data=gpt_data(config)))
+    assert "lr_scale" not in adamw.optimizer.param_groups[0]
+    assert adamw.curves.train_loss[1:] != run.curves.train_loss[1:]  # same step 1, then apart
+
+
+def test_the_ladder_switches_reach_the_model_the_lab_builds() -> None:
+    config = tiny(TINY_GPT, qk_norm=True, zero_init=True, logit_softcap=2.0, share_embeddings=False)
+    run = LabRun(config, data=gpt_data(config))
+    model = run.model
+    assert isinstance(model, GPT)
+    assert (model.config.qk_norm, model.config.logit_softcap) == (True, 2.0)
+    assert model.lm_head.weight is not model.tok_embed.weight  # untied: a head of its own
+    for block in model.blocks:  # zero-init: each block starts as the identity
+        assert not block.self_attn.w_o.weight.any() and not block.feed_forward.w_2.weight.any()
+    with torch.no_grad():
+        logits = model(run.data.train_batch(0).x)
+    assert logits.abs().max() < 2.0  # the soft-cap bounds every logit by c
 
 
 def test_an_impossible_config_is_refused_before_anything_is_built() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from annotated.lab import LabSession
 from annotated.lab.session import MAX_RUNS, TABLE_COLUMNS
-from tests.lab.helpers import TINY_TASK, tiny
+from tests.lab.helpers import TINY_GPT, TINY_TASK, gpt_data, tiny
 
 
 def test_two_sessions_training_at_once_see_only_their_own_runs() -> None:
@@ -62,6 +62,15 @@ def test_table_has_a_row_per_run_with_every_column() -> None:
     [row] = session.table()
     assert len(row) == len(TABLE_COLUMNS)
     assert dict(zip(TABLE_COLUMNS, row, strict=True))["positions"] == "alibi"
+
+
+def test_table_shows_the_ladder_switches() -> None:
+    session = LabSession()
+    config = tiny(TINY_GPT, max_steps=2, qk_norm=True, logit_softcap=30.0, optimizer="muon")
+    session.train(config, data=gpt_data(config)).wait(120)
+    row = dict(zip(TABLE_COLUMNS, session.table()[0], strict=True))
+    assert (row["qk norm"], row["zero init"], row["soft-cap"]) == (True, False, 30.0)
+    assert (row["optimizer"], row["status"]) == ("muon 0.02", "finished")
 
 
 def test_an_empty_session_copies_as_a_new_one_and_a_busy_one_refuses() -> None:
