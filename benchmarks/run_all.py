@@ -44,6 +44,7 @@ SCRIPTS = {
     "lm_tokenizers": "lm_tokenizers.json",
     "translation_control": "translation_control.json",
     "step_speed": "step_speed.json",
+    "ladder": "ladder.json",
 }
 
 Row = dict[str, Any]
@@ -294,7 +295,83 @@ def step_speed(r: dict[str, Any]) -> list[Row]:
             True,
         )
         for t, run in r["by_threads"].items()
+    ] + step_speed_settings(r)
+
+
+def flags(setting: dict[str, Any]) -> str:
+    """The command-line flags of a step-speed setting, e.g. ``--dtype bf16 --compile``."""
+    given = [f"--dtype {setting['dtype']}"] if setting["dtype"] != "fp32" else []
+    return " ".join(given + (["--compile"] if setting["compile"] else []))
+
+
+def step_speed_settings(r: dict[str, Any]) -> list[Row]:
+    """The faster settings' ratios (goal: the fastest at 1.5x, the others at least 1.0x) and the
+    fastest's loss parity."""
+    rows = [
+        row(
+            f"nanoGPT recipe tokens/s, annotated {flags(r['settings'][name])} / plain-PyTorch "
+            f"reference (fp32), {t} thread(s), median of {len(ratio['by_pair'])} pairs (range "
+            f"{ratio['range'][0]:.3f}-{ratio['range'][1]:.3f}; "
+            f"{run['training_flops_per_s'][name] / 1e9:.0f} GFLOP/s of a "
+            f"{run['matmul_peak_flops_per_s']['bfloat16'] / 1e9:.0f} GFLOP/s bf16 matmul; load "
+            f"{run['load_average']})",
+            ratio["median"],
+            1.5 if name == r.get("parity", {}).get("fastest", "compile+bf16") else 1.0,
+            "ratio",
+            True,
+        )
+        for t, run in r["by_threads"].items()
+        for name, ratio in run.get("ratio_vs_reference", {}).items()
+        if name != "annotated"
     ]
+    if "parity" in r:
+        parity = r["parity"]
+        low, high = parity["fp32_range"]
+        rows.append(
+            row(
+                f"validation loss at 2,000 steps, {flags(r['settings'][parity['fastest']])}, median "
+                f"over seeds {parity['seeds']}; goal: within fp32's range {low:.4f}-{high:.4f}",
+                parity["fastest_median"],
+                high,
+                "loss",
+                False,
+            )
+        )
+    return rows
+
+
+def ladder(r: dict[str, Any]) -> list[Row]:
+    """The ladder's two goals: its best 2,000-step loss, its fastest time to nanoGPT's 1.88."""
+    rungs = r.get("summary", [])
+    if not any(x["steps"] == 2000 for x in rungs):
+        return []
+    full = [x for x in rungs if x["steps"] == 2000]  # the rungs trained for 2,000 steps
+    best = min(full, key=lambda x: x["val_loss"])
+    rows = [
+        row(
+            f"ladder: best rung's whole-split val loss at 2,000 steps ({best['rung']}, median of "
+            f"seeds {best['seeds']})",
+            best["val_loss"],
+            r["goal_loss"],
+            "nats",
+            False,
+        )
+    ]
+    timed = [x for x in rungs if x["time_ratio"] is not None]
+    if timed:
+        fast = min(timed, key=lambda x: x["time_ratio"])
+        bound = " (nanoGPT never reaches it: its 2,000 steps count, an upper bound)"
+        rows.append(
+            row(
+                f"ladder: time to val loss {r['target']}, {fast['rung']} / nanoGPT recipe, steps x "
+                f"alternating step time{bound if fast['time_ratio_is_upper_bound'] else ''}",
+                fast["time_ratio"],
+                r["goal_time_ratio"],
+                "ratio",
+                False,
+            )
+        )
+    return rows
 
 
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
@@ -309,6 +386,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "lm_tokenizers": lm_tokenizers,
     "translation_control": translation_control,
     "step_speed": step_speed,
+    "ladder": ladder,
 }
 
 

@@ -118,3 +118,34 @@ def test_the_plot_draws_what_is_stored_and_nothing_else(tmp_path: Path) -> None:
     assert not (tmp_path / "none.png").exists()
     broken = {"curve": {"step": [50, 100], "train_loss": [3.0]}}
     assert not has_curve(broken), "a curve whose steps and losses differ in length is no curve"
+
+
+@pytest.mark.docs
+def test_the_ladder_plots_the_median_over_seeds_at_the_steps_all_evaluated(tmp_path: Path) -> None:
+    from annotated_docs.ladder import median_curve, plot_ladder
+
+    runs = [
+        {"evals": [{"step": 100, "val_loss": 2.0}, {"step": 200, "val_loss": 1.9}]},
+        {"evals": [{"step": 100, "val_loss": 2.4}, {"step": 200, "val_loss": 1.7}]},
+        {"evals": [{"step": 100, "val_loss": 2.2}]},  # a seed stopped early: step 200 is out
+    ]
+    assert median_curve(runs) == ([100], [2.2])
+    steps, losses = median_curve(runs[:2])
+    assert steps == [100, 200] and losses == pytest.approx([2.2, 1.8])
+    assert not plot_ladder({"runs": {}}, tmp_path / "none.png")
+    results = {
+        "runs": {f"r seed{i}": run | {"rung": "r"} for i, run in enumerate(runs[:2])},
+        "summary": [{"rung": "r", "seeds": [0, 1], "val_loss": 1.8, "val_loss_range": [1.7, 1.9]}],
+        "speed": {"r": {"step_ms": 40.0}},
+        "target": 1.88,
+        "goal_loss": 1.6,
+    }
+    assert plot_ladder(results, tmp_path / "ladder.png")
+    assert_real_png(tmp_path / "ladder.png", min_width=800)
+
+
+@pytest.mark.docs
+def test_benchmarks_page_shows_the_ladder(site: Path) -> None:  # noqa: F811
+    (src, caption), *others = figures(site / "benchmarks.html", "ladder")
+    assert not others and "validation loss on the whole split" in caption
+    assert_real_png(site / src, min_width=800)

@@ -10,7 +10,8 @@
     each); or a note that none exist yet. Missing fields and missing benchmarks show as
     absent, never as an error. The Shakespeare recipes' learning curves and validation
     losses (``shakespeare.json``) are plotted (:mod:`.curves`) rather than listed, and the
-    recipes with no stored curve are named. The folder read is the config value
+    recipes with no stored curve are named; so are the ladder's rungs (``ladder.json``,
+    :mod:`.ladder`). The folder read is the config value
     ``annotated_benchmarks`` (default ``benchmarks/``; ``-D annotated_benchmarks=PATH``
     reads another).
 
@@ -38,8 +39,9 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import curves
+from . import curves, ladder
 from .curves import has_curve, plot_recipes
+from .ladder import plot_ladder
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,8 @@ ROOT = Path(__file__).resolve().parents[3]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 GENERATED = ("auto_examples/", "api/", "sg_execution_times")
 CURVES = "shakespeare.json"  # the results file whose runs have learning curves
-PLOTTED = ("curve", "evals")  # fields of its runs shown in the figure, not in the table
+LADDER = "ladder.json"  # the ladder's runs, plotted by .ladder
+PLOTTED = ("curve", "evals")  # fields of their runs shown in the figure, not in the table
 
 
 def readme_commands(readme: Path) -> list[tuple[str, str]]:
@@ -205,8 +208,11 @@ class BenchmarkResults(SphinxDirective):
             self.env.note_dependency(str(path))
             data = json.loads(path.read_text(encoding="utf-8"))
             result.append(nodes.rubric(path.name, path.name))
-            if path.name == CURVES and isinstance(data.get("runs"), dict):
-                result += self.learning_curves(data["runs"])
+            if path.name in (CURVES, LADDER) and isinstance(data.get("runs"), dict):
+                if path.name == CURVES:
+                    result += self.learning_curves(data["runs"])
+                else:
+                    result += self.ladder(data)
                 data["runs"] = {
                     name: {k: v for k, v in run.items() if k not in PLOTTED}
                     for name, run in data["runs"].items()
@@ -216,6 +222,22 @@ class BenchmarkResults(SphinxDirective):
                 f"every figure of {path.name} ({len(rows)} rows)", table(rows, ("measure", "value"))
             )
         return result
+
+    def ladder(self, results: dict[str, Any]) -> list[nodes.Node]:
+        """The figure of :func:`.ladder.plot_ladder`, if the ladder has a summary."""
+        png = Path(self.env.srcdir) / "_generated" / "benchmarks" / "ladder.png"
+        self.env.note_dependency(ladder.__file__)
+        if not plot_ladder(results, png):
+            return []
+        text = (
+            "The ladder as measured: each rung's validation loss on the whole split against "
+            "its training time, and its loss at 2,000 steps (lower is better)."
+        )
+        uri = "/" + png.relative_to(self.env.srcdir).as_posix()
+        figure = nodes.figure("", nodes.image(uri=uri, alt=text, width="100%"))
+        figure += nodes.caption(text, text)
+        figure["classes"].append("ladder")
+        return [figure]
 
     def learning_curves(self, runs: dict[str, dict[str, Any]]) -> list[nodes.Node]:
         """The figure of :func:`.curves.plot_recipes` and a sentence naming the recipes without
