@@ -65,8 +65,8 @@ print("every row sums to 1:", torch.allclose(cross.weights.sum(-1), torch.ones(h
 # %%
 # The learning curve
 # ------------------
-# The card keeps the validation BLEU (greedy, on the first validation sentences) of each
-# evaluation of the run that trained the model.
+# The card keeps the validation BLEU (greedy, on validation sentences spread evenly over
+# the split, both sources) of each evaluation of the run that trained the model.
 evals = de_en.card["evals"]
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot([e["step"] for e in evals], [e["val_bleu"] for e in evals], marker="o")

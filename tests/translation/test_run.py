@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from annotated.cli import main
 from annotated.corpora.de_en.store import load_pairs
 from annotated.tasks.translation.evaluation import translate
 from annotated.tasks.translation.loading import load_translation_model
+from annotated.tasks.translation.run import spread
 from annotated.training.progress import ProgressBar
 
 from .conftest import train
@@ -127,3 +131,15 @@ def test_bad_input_is_one_line(
     assert err.count("\n") == 1 and "run `annotated data de-en` to build it" in err
     copy = main(["translate", "copy", "Ein Satz."])
     assert copy == 2 and "not a translation model" in capsys.readouterr().err
+
+
+@given(st.integers(0, 300), st.integers(1, 50))
+def test_the_validation_sample_spans_the_split(length: int, n: int) -> None:
+    pairs = [(str(i), str(i)) for i in range(length)]
+    sample = spread(pairs, n)
+    assert len(sample) == min(n, length)
+    indices = [int(de) for de, _ in sample]
+    assert indices == sorted(set(indices))  # distinct, in the split's order
+    if length >= n > 1:  # evenly spaced (gaps differ by at most one), up to the split's end
+        gaps = {b - a for a, b in pairwise(indices)}
+        assert max(gaps) - min(gaps) <= 1 and indices[-1] >= length - -(-length // n)

@@ -6,7 +6,7 @@ both languages trained on the training split (saved as ``tokenizer.json`` beside
 checkpoint), the paper's model with the three-way weight sharing of section 3.4, label
 smoothing, the paper's schedule and Adam, and batches of about equal token counts
 (:mod:`annotated.tasks.translation.data`). Every ``eval_interval`` steps a validation sample
-is translated greedily and scored with BLEU; at the end the test split is scored with greedy
+(spread over the split, so both sources are in it) is translated greedily and scored with BLEU; at the end the test split is scored with greedy
 decoding and with beam search. The run directory's layout and rules are
 :mod:`annotated.training.run_directory`'s; ``--resume`` continues a killed run.
 """
@@ -108,7 +108,7 @@ def run_translation(
     if not resume:
         tokenizer.save(out / TOKENIZER)
     train_ids = _encoded(tokenizer, corpus["train"], options.model.max_len)
-    val = corpus["valid"][: options.val_sentences]
+    val = spread(corpus["valid"], options.val_sentences)
     bar = ProgressBar(
         options.loop.max_steps, state.optimizer_steps, desc="translate", disable=not progress
     )
@@ -152,6 +152,20 @@ def run_translation(
     _save_card(out, model, options, state, metrics, data, command)
     write_results(out, state, metrics)
     return RunResult(state, metrics, out)
+
+
+def spread(pairs: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+    """``n`` pairs evenly spaced through ``pairs``, so the sample covers every source.
+
+    The split files list the sources one after the other; the first ``n`` pairs would
+    all be Ding's.
+
+    >>> from annotated.tasks.translation.run import spread
+    >>> spread([(str(i), str(i)) for i in range(10)], 3)
+    [('0', '0'), ('3', '3'), ('6', '6')]
+    """
+    k = min(n, len(pairs))
+    return [pairs[i * len(pairs) // k] for i in range(k)]
 
 
 def _encoded(tokenizer: SubwordTokenizer, pairs: list[tuple[str, str]], max_len: int) -> list[Pair]:
