@@ -43,6 +43,7 @@ SCRIPTS = {
     "translate_latency": "translate_latency.json",
     "lm_tokenizers": "lm_tokenizers.json",
     "translation_control": "translation_control.json",
+    "translation_dtype": "translation_dtype.json",
     "step_speed": "step_speed.json",
     "ladder": "ladder.json",
 }
@@ -282,6 +283,22 @@ def translation_control(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def translation_dtype(r: dict[str, Any]) -> list[Row]:
+    return [
+        row(
+            f"translation step speed, --dtype bf16 / fp32, {run['threads']} thread(s), median of "
+            f"{run['steps']} alternating steps (range {run['speedup_range'][0]:.2f}-"
+            f"{run['speedup_range'][1]:.2f}; last-{run['last_steps']}-step loss bf16 "
+            f"{run['mean_loss_last_steps']['bf16']:.3f} vs fp32 {run['mean_loss_last_steps']['fp32']:.3f})",
+            run["speedup_median"],
+            1.0,
+            "x",
+            True,
+        )
+        for run in r["runs"]
+    ]
+
+
 def step_speed(r: dict[str, Any]) -> list[Row]:
     return [
         row(
@@ -385,6 +402,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "translate_latency": translate_latency,
     "lm_tokenizers": lm_tokenizers,
     "translation_control": translation_control,
+    "translation_dtype": translation_dtype,
     "step_speed": step_speed,
     "ladder": ladder,
 }
