@@ -1,5 +1,6 @@
 """Training machinery: batches, label smoothing, schedules, the loop, checkpoints."""
 
+from annotated.training.averaging import Snapshots, average_weights
 from annotated.training.batch import Batch
 from annotated.training.checkpoint import (
     ARCHITECTURES,
@@ -32,8 +33,10 @@ __all__ = [
     "Muon",
     "NonFiniteLossError",
     "ProgressBar",
+    "Snapshots",
     "TrainState",
     "atomic_write",
+    "average_weights",
     "load_checkpoint",
     "load_train_state",
     "make_optimizer",

@@ -41,6 +41,7 @@ PAPER_ORDER = (
     "annotated.training.muon",
     "annotated.training.loop",
     "annotated.training.checkpoint",
+    "annotated.training.averaging",
     "annotated.decoding.greedy",
     "annotated.decoding.beam",
     "annotated.gpt_config",
