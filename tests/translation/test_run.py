@@ -16,6 +16,7 @@ from annotated.corpora.de_en.store import load_pairs
 from annotated.tasks.translation.evaluation import translate
 from annotated.tasks.translation.loading import load_translation_model
 from annotated.tasks.translation.run import spread
+from annotated.training.files import read_safetensors
 from annotated.training.progress import ProgressBar
 
 from .conftest import train
@@ -38,10 +39,21 @@ def test_run_writes_checkpoint_tokenizer_card_and_scores(run_dir: Path, corpus: 
         assert 0 <= m[f"test_bleu_{search}"] <= 100 and 0 <= m[f"test_chrf_{search}"] <= 100
         assert f"test_bleu_{search}_pairs" in m  # per source: the one TSV source here
     assert m["bleu_signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
+    assert m["averaged_checkpoints"] == 2 and 0 <= m["test_bleu_beam_last_weights"] <= 100
     assert [e["step"] for e in json.loads((run_dir / "metrics.json").read_text())["evals"]] == [
         4,
         8,
     ]
+
+
+def test_the_final_model_is_the_mean_of_the_kept_snapshots(run_dir: Path) -> None:
+    files = sorted((run_dir / "snapshots").iterdir())
+    assert [p.name for p in files] == ["step-000004.safetensors", "step-000008.safetensors"]
+    states = [read_safetensors(p)[0] for p in files]
+    final = read_safetensors(run_dir / "model.safetensors")[0]
+    assert set(final) == set(states[0])
+    for name, value in final.items():
+        torch.testing.assert_close(value, (states[0][name] + states[1][name]) / 2)
 
 
 def test_the_model_loads_with_its_own_tokenizer(run_dir: Path) -> None:

@@ -35,7 +35,7 @@ DEFAULT_MODEL = TransformerConfig(
     share_embeddings=True, max_len=256,
 )  # fmt: skip
 DEFAULT_LOOP = LoopOptions(
-    max_steps=5000, grad_clip=0.0, eval_interval=500, checkpoint_interval=500, dtype="bf16"
+    max_steps=6000, grad_clip=0.0, eval_interval=500, checkpoint_interval=250, dtype="bf16"
 )
 
 
@@ -70,6 +70,9 @@ class TranslationOptions(RunRecord):
         Beam width of the final scores (paper: 4).
     alpha : float
         Length penalty :math:`\\alpha` of the beam (paper: 0.6).
+    average : int
+        Checkpoints (one every ``checkpoint_interval`` steps) whose mean weights are the final
+        model (paper: the last 5); 1 keeps the last weights.
 
     Examples
     --------
@@ -93,6 +96,7 @@ class TranslationOptions(RunRecord):
     val_sentences: Positive = 300
     beam: Positive = 4
     alpha: float = 0.6
+    average: Positive = 5
 
     def __post_init__(self) -> None:
         check_bounds(self)

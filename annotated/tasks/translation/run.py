@@ -6,8 +6,12 @@ both languages trained on the training split (saved as ``tokenizer.json`` beside
 checkpoint), the paper's model with the three-way weight sharing of section 3.4, label
 smoothing, the paper's schedule and Adam, and batches of about equal token counts
 (:mod:`annotated.tasks.translation.data`). Every ``eval_interval`` steps a validation sample
-(spread over the split, so both sources are in it) is translated greedily and scored with BLEU; at the end the test split is scored with greedy
-decoding and with beam search. The run directory's layout and rules are
+(spread over the split, so both sources are in it) is translated greedily and scored with
+BLEU. Each checkpoint also keeps a weight snapshot in ``snapshots/``; at the end the model
+becomes the mean of the last ``average`` of them, as the paper's base models do
+(:mod:`annotated.training.averaging`), and the test split is scored with greedy decoding and
+with beam search, for the last weights too (``test_bleu_beam_last_weights``), so the card
+shows what averaging gave. The run directory's layout and rules are
 :mod:`annotated.training.run_directory`'s; ``--resume`` continues a killed run.
 """
 
@@ -40,6 +44,7 @@ from annotated.training import (
     save_train_state,
     train,
 )
+from annotated.training.averaging import Snapshots
 from annotated.training.resume import STATE
 from annotated.training.run_directory import (
     RunResult,
@@ -51,6 +56,7 @@ from annotated.training.run_directory import (
 )
 
 TOKENIZER = "tokenizer.json"
+SNAPSHOTS = "snapshots"
 
 
 def run_translation(
@@ -100,6 +106,7 @@ def run_translation(
     model = EncoderDecoder.from_config(options.model).to(target)
     optimizer = paper_adam(model.parameters())
     state = TrainState()
+    snapshots = Snapshots(out / SNAPSHOTS, options.average)
     if resume:
         state, extra = load_train_state(out / STATE, model, optimizer)
         if extra.get("corpus", {}).get("files") != data["files"]:
@@ -132,6 +139,7 @@ def run_translation(
         return {"val_bleu": scores.bleu, "val_chrf": scores.chrf, "val_sentences": len(val)}
 
     def save(state: TrainState) -> None:
+        snapshots.save(model, state.optimizer_steps)
         extra = {"options": options.to_dict(), "corpus": data}
         save_train_state(out / STATE, model, optimizer, state, extra)
         last = dict(state.evals[-1] if state.evals else {})
@@ -148,7 +156,14 @@ def run_translation(
     test = load_by_source("test", root)
     sentences = sum(map(len, test.values()))
     say(f"scoring the test split ({sentences:,} sentences), greedy and beam {options.beam}")
+    last = {}
+    if options.average > 1:
+        last = score_test_split(model, tokenizer, test, beam=options.beam, alpha=options.alpha)
+    averaged = snapshots.average_into(model)
+    say(f"averaged the last {averaged} checkpoints; scoring them")
     metrics = _final_metrics(model, tokenizer, options, test, state, started)
+    metrics |= {"averaged_checkpoints": averaged}
+    metrics |= {f"{k}_last_weights": v for k, v in last.items() if k.startswith("test_bleu")}
     _save_card(out, model, options, state, metrics, data, command)
     write_results(out, state, metrics)
     return RunResult(state, metrics, out)

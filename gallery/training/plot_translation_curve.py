@@ -1,0 +1,66 @@
+"""
+==================================
+Translating German: learning curve
+==================================
+
+The shipped ``translate-de-en`` model's card keeps what training measured: at every
+evaluation, the corpus BLEU of greedy translations of a validation sample spread over both
+sources, and after training the test split's BLEU with greedy decoding and with the paper's
+beam search (beam 4, :math:`\\alpha = 0.6`). Corpus BLEU is the geometric mean of the
+modified :math:`n`-gram precisions :math:`p_n` times a brevity penalty:
+
+.. math::
+
+    \\mathrm{BLEU} = \\min\\left(1, e^{1 - r/c}\\right) \\exp\\left(\\frac{1}{4}
+    \\sum_{n=1}^{4} \\log p_n\\right),
+
+with :math:`c` the hypotheses' length and :math:`r` the references'. This example draws the
+curve from the card of :func:`annotated.pretrained.load`, the model :func:`annotated.translate`
+serves.
+"""
+
+# %%
+# The card's evaluations
+# ----------------------
+# One row per evaluation: the step, and the validation BLEU and chrF.
+import matplotlib.pyplot as plt
+
+from annotated import translate
+from annotated.pretrained import load
+
+de_en = load("translate-de-en")
+card = de_en.card
+evals = card["evals"]
+for e in evals:
+    print(f"step {e['step']:5d}: BLEU {e['val_bleu']:5.2f}, chrF {e['val_chrf']:5.2f}")
+print(card["command"])
+
+# %%
+# The curve, and where the test scores end
+# ----------------------------------------
+# The test split is scored once, after training; its beam and greedy BLEU are drawn as
+# marks at the last step. The two sources differ: the LibreOffice help sentences are
+# regular, Ding's dictionary examples are short and idiomatic, and score far lower.
+m = card["metrics"]
+fig, ax = plt.subplots(figsize=(6, 3.6))
+ax.plot(
+    [e["step"] for e in evals], [e["val_bleu"] for e in evals], "o-", label="validation (greedy)"
+)
+last = evals[-1]["step"]
+for search, marker in (("beam", "*"), ("greedy", "s")):
+    ax.scatter(
+        [last], [m[f"test_bleu_{search}"]], marker=marker, s=90, zorder=3, label=f"test, {search}"
+    )
+    for source in ("libreoffice-help", "ding"):
+        print(f"test BLEU {search}, {source}: {m[f'test_bleu_{search}_{source}']:.2f}")
+ax.set_xlabel("optimizer step")
+ax.set_ylabel("BLEU")
+ax.set_title("translate-de-en: BLEU during training")
+ax.legend()
+fig.tight_layout()
+
+# %%
+# The model behind the curve
+# --------------------------
+# The same weights translate: one sentence of the help pages' kind, by beam search.
+print(translate(de_en.model, de_en.tokenizer, ["Wählen Sie eine Linienfarbe aus."], beam=4))
