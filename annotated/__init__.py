@@ -21,6 +21,7 @@ from annotated.decoding import (
     top_k_filter,
     top_p_filter,
 )
+from annotated.dropout import Dropout
 from annotated.embeddings import Embeddings
 from annotated.encoder import Encoder, EncoderLayer
 from annotated.feed_forward import PositionwiseFeedForward, SwiGLU
@@ -72,6 +73,7 @@ __all__ = [  # noqa: RUF022  plain sorted(), as tests/test_public_api.py checks 
     "Batch",
     "Decoder",
     "DecoderLayer",
+    "Dropout",
     "Embeddings",
     "Encoder",
     "EncoderDecoder",

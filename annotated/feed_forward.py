@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from annotated.config import check_choice
+from annotated.dropout import Dropout
 
 
 def relu2(z: torch.Tensor) -> torch.Tensor:
@@ -117,7 +118,7 @@ class PositionwiseFeedForward(nn.Module):
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
         self.w_1 = nn.Linear(d_model, d_ff, bias=bias)
         self.w_2 = nn.Linear(d_ff, d_model, bias=bias)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.activation = activation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -165,7 +166,7 @@ class SwiGLU(nn.Module):
         self.w_1 = nn.Linear(d_model, hidden, bias=bias)  # W, the linear path
         self.w_gate = nn.Linear(d_model, hidden, bias=bias)  # V, the gate
         self.w_2 = nn.Linear(hidden, d_model, bias=bias)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, seq, d_model)`` -> ``(batch, seq, d_model)``."""

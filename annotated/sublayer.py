@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from annotated.config import check_choice
+from annotated.dropout import Dropout
 from annotated.norms import make_norm
 
 
@@ -86,7 +87,7 @@ class SublayerConnection(nn.Module):
         self.size = size
         self.norm = make_norm(norm, size, eps, bias=bias)
         self.output_norm = make_norm(norm, size, eps, bias=bias) if layout == "sandwich" else None
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(
         self, x: torch.Tensor, sublayer: Callable[[torch.Tensor], torch.Tensor]

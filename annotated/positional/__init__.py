@@ -11,6 +11,7 @@ from __future__ import annotations
 from torch import nn
 
 from annotated.config import check_choice
+from annotated.dropout import Dropout
 from annotated.positional.alibi import ALiBi, alibi_slopes
 from annotated.positional.learned import LearnedPositionalEncoding
 from annotated.positional.relative import AttentionPositions
@@ -57,4 +58,4 @@ def make_positions(
         hook = RotaryEmbedding(d_model // h)
     elif kind == "alibi":
         hook = ALiBi(h)
-    return nn.Dropout(dropout), hook
+    return Dropout(dropout), hook

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from annotated._checks import check_float
+from annotated.dropout import Dropout
 
 
 class LearnedPositionalEncoding(nn.Module):
@@ -51,7 +52,7 @@ class LearnedPositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, dropout: float, max_len: int = 5000) -> None:
         super().__init__()
-        self.dropout = nn.Dropout(p=dropout)
+        self.dropout = Dropout(dropout)
         self.embedding = nn.Embedding(max_len, d_model)
         nn.init.normal_(self.embedding.weight, std=0.02)
 

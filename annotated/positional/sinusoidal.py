@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from annotated._checks import check_float
+from annotated.dropout import Dropout
 
 
 def sinusoidal_table(max_len: int, d_model: int) -> torch.Tensor:
@@ -91,7 +92,7 @@ class PositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, dropout: float, max_len: int = 5000) -> None:
         super().__init__()
-        self.dropout = nn.Dropout(p=dropout)
+        self.dropout = Dropout(dropout)
         self.register_buffer("pe", sinusoidal_table(max_len, d_model), persistent=False)
 
     def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:

@@ -65,3 +65,18 @@ def test_label_smoothing_rejects_bad_arguments() -> None:
         LabelSmoothing(2, 0, 0.1)
     with pytest.raises(ValueError, match="target"):
         LabelSmoothing(5, 0)(torch.zeros(3, 5), torch.zeros(2, dtype=torch.long))
+
+
+@given(problems())
+def test_closed_form_equals_the_dense_kl_divergence_and_its_gradient(problem: tuple) -> None:
+    vocab, pad, logp, target, smoothing = problem
+    crit = LabelSmoothing(vocab, pad, smoothing)
+    x = logp.clone().requires_grad_()
+    loss = crit(x, target)
+    loss.backward()
+    q = crit.true_dist
+    dense_x = logp.clone().requires_grad_()
+    dense = F.kl_div(dense_x, q, reduction="sum")  # the original's KLDivLoss on a dense q
+    dense.backward()
+    torch.testing.assert_close(loss, dense, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(x.grad, dense_x.grad)

@@ -28,6 +28,7 @@ PAPER_ORDER = (
     "annotated.positional.alibi",
     "annotated.norms",
     "annotated.feed_forward",
+    "annotated.dropout",
     "annotated.sublayer",
     "annotated.encoder",
     "annotated.decoder",
