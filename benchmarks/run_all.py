@@ -44,6 +44,7 @@ SCRIPTS = {
     "lm_tokenizers": "lm_tokenizers.json",
     "translation_control": "translation_control.json",
     "translation_dtype": "translation_dtype.json",
+    "dropout": "dropout.json",
     "step_speed": "step_speed.json",
     "ladder": "ladder.json",
 }
@@ -283,6 +284,30 @@ def translation_control(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def dropout(r: dict[str, Any]) -> list[Row]:
+    step = r["translation_step"]
+    ms = step["median_step_ms"]
+    return [
+        row(
+            f"one dropout call (2500 x 1024 bf16, forward + backward), torch / annotated, "
+            f"{r['threads']} thread(s)",
+            r["one_call"]["speedup"],
+            1.0,
+            "x",
+            True,
+        ),
+        row(
+            f"translation step, torch.nn.Dropout / annotated.Dropout ({ms['torch']:.0f} vs "
+            f"{ms['annotated']:.0f} ms, no dropout {ms['off']:.0f} ms; dropout's share "
+            f"{step['dropout_share_torch']:.0%} -> {step['dropout_share_annotated']:.0%})",
+            step["speedup"],
+            1.0,
+            "x",
+            True,
+        ),
+    ]
+
+
 def translation_dtype(r: dict[str, Any]) -> list[Row]:
     return [
         row(
@@ -403,6 +428,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "lm_tokenizers": lm_tokenizers,
     "translation_control": translation_control,
     "translation_dtype": translation_dtype,
+    "dropout": dropout,
     "step_speed": step_speed,
     "ladder": ladder,
 }
