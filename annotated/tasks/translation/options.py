@@ -35,7 +35,7 @@ DEFAULT_MODEL = TransformerConfig(
     share_embeddings=True, max_len=256,
 )  # fmt: skip
 DEFAULT_LOOP = LoopOptions(
-    max_steps=6000, grad_clip=0.0, eval_interval=500, checkpoint_interval=250, dtype="bf16"
+    max_steps=7500, grad_clip=0.0, eval_interval=500, checkpoint_interval=250, dtype="bf16"
 )
 
 
