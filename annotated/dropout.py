@@ -4,7 +4,9 @@ Dropout zeroes each unit with probability :math:`p` while training and scales th
 by :math:`1 / (1 - p)`, so that a unit's expected value is unchanged and evaluation needs no
 rescaling ("inverted" dropout). The paper applies it to every sublayer's output and to the
 sums of embeddings and positions; the original Annotated Transformer adds it inside the
-feed-forward network and on the attention weights.
+feed-forward network and on the attention weights. Every one of those is a :class:`Dropout`;
+on the fused attention path the attention weights are dropped inside PyTorch's
+``scaled_dot_product_attention`` instead, which reads the rate from its ``p``.
 
 Why not ``torch.nn.Dropout``: on a CPU, making its masks is a large share of a training step.
 PyTorch draws one random number per unit; a unit needs far less randomness than that, so
@@ -48,7 +50,7 @@ def keep_mask(shape: torch.Size | tuple[int, ...], p: float, device: torch.devic
     n = torch.Size(shape).numel()
     words = torch.randint(-(2**63), 2**63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=device)
     units = words.view(torch.int16)[:n].view(shape)  # each in [-2^15, 2^15), uniform
-    return units >= quantized(p) * LEVELS - LEVELS // 2
+    return units >= round(p * LEVELS) - LEVELS // 2  # P(units < threshold) = p_q
 
 
 def quantized(p: float) -> float:

@@ -25,6 +25,7 @@ from torch import nn
 
 from annotated._checks import check_float, check_mask
 from annotated.attention import attention
+from annotated.dropout import Dropout
 from annotated.kv_cache import KVCache
 from annotated.positional.relative import AttentionPositions
 
@@ -129,7 +130,7 @@ class MultiHeadedAttention(nn.Module):
         self.w_k = nn.Linear(d_model, d_model, bias=bias)
         self.w_v = nn.Linear(d_model, d_model, bias=bias)
         self.w_o = nn.Linear(d_model, d_model, bias=bias)
-        self.dropout = nn.Dropout(p=dropout)
+        self.dropout = Dropout(dropout)
         self.positions = positions
         self.qk_norm = qk_norm
         self.norm_eps = norm_eps

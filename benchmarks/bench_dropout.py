@@ -31,7 +31,7 @@ from torch import nn
 
 from annotated import Dropout, EncoderDecoder, LabelSmoothing
 from annotated.corpora.de_en.store import load_pairs
-from annotated.tasks.translation.data import batches_from
+from annotated.tasks.translation.data import batches_from, encode_pairs
 from annotated.tasks.translation.options import TranslationOptions
 from annotated.tokenizers import SubwordTokenizer
 from annotated.training import LossCompute
@@ -98,10 +98,7 @@ def translation_steps(steps: int) -> dict[str, Any]:
     options = TranslationOptions()
     tokenizer = SubwordTokenizer.train([t for p in pairs for t in p], options.vocab_size)
     options = options.with_vocab_size(tokenizer.vocab_size)
-    ids = [(tokenizer.encode(de), tokenizer.encode(en)) for de, en in pairs]
-    ids = [
-        (s, t) for s, t in ids if len(s) < options.model.max_len and len(t) < options.model.max_len
-    ]
+    ids = encode_pairs(tokenizer, pairs, options.model.max_len)
     torch.manual_seed(0)
     first = EncoderDecoder.from_config(options.model)
     criterion = LabelSmoothing(tokenizer.vocab_size, tokenizer.pad, options.smoothing)

@@ -30,7 +30,7 @@ from torch import nn
 
 from annotated import EncoderDecoder, LabelSmoothing, paper_adam, rate
 from annotated.corpora.de_en.store import load_pairs
-from annotated.tasks.translation.data import batches_from
+from annotated.tasks.translation.data import batches_from, encode_pairs
 from annotated.tasks.translation.evaluation import output_limit, translate
 from annotated.tasks.translation.options import TranslationOptions
 from annotated.tasks.translation.scoring import corpus_scores
@@ -107,8 +107,7 @@ def main() -> None:
     tokenizer = SubwordTokenizer.train([t for p in train_pairs for t in p], args.vocab_size)
     options = options.with_vocab_size(tokenizer.vocab_size)
     c = options.model
-    ids = [(tokenizer.encode(de), tokenizer.encode(en)) for de, en in train_pairs]
-    ids = [(s, t) for s, t in ids if len(s) < c.max_len and len(t) < c.max_len]
+    ids = encode_pairs(tokenizer, train_pairs, c.max_len)
     torch.manual_seed(0)
     ours = EncoderDecoder.from_config(c)
     torch.manual_seed(0)

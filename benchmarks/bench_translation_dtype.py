@@ -29,7 +29,7 @@ from machine import load_average, save_result
 
 from annotated import EncoderDecoder, LabelSmoothing, paper_adam
 from annotated.corpora.de_en.store import load_pairs
-from annotated.tasks.translation.data import batches_from
+from annotated.tasks.translation.data import batches_from, encode_pairs
 from annotated.tasks.translation.options import TranslationOptions
 from annotated.tokenizers import SubwordTokenizer
 from annotated.training import LossCompute
@@ -113,9 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     train_pairs = load_pairs("train")
     tokenizer = SubwordTokenizer.train([t for p in train_pairs for t in p], args.vocab_size)
-    max_len = TranslationOptions().model.max_len
-    ids = [(tokenizer.encode(de), tokenizer.encode(en)) for de, en in train_pairs]
-    ids = [(s, t) for s, t in ids if len(s) < max_len and len(t) < max_len]
+    ids = encode_pairs(tokenizer, train_pairs, TranslationOptions().model.max_len)
     runs = [measure(n, args.steps, ids, tokenizer) for n in args.thread_counts]
     save_result(
         RESULTS / "translation_dtype.json", {"vocab_size": tokenizer.vocab_size, "runs": runs}

@@ -23,12 +23,37 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from itertools import count
+from typing import TYPE_CHECKING
 
 from annotated.training.batch import Batch, pad_rows
+
+if TYPE_CHECKING:
+    from annotated.tokenizers import SubwordTokenizer
 
 POOL = 100  # pairs sorted together: similar lengths in a batch, yet a different mix each epoch
 
 Pair = tuple[list[int], list[int]]  # source ids, target ids (no special tokens)
+
+
+def encode_pairs(
+    tokenizer: SubwordTokenizer, pairs: Sequence[tuple[str, str]], max_len: int
+) -> list[Pair]:
+    """Token ids of ``pairs``, leaving out pairs too long for ``max_len`` positions.
+
+    A kept pair fits with its special tokens: :math:`|x| + 1 \\le` ``max_len`` for the
+    source (``</s>``) and :math:`|y| + 1 \\le` ``max_len`` for the shifted target.
+
+    Examples
+    --------
+    >>> from annotated.tasks.translation.data import encode_pairs
+    >>> from annotated.tokenizers import SubwordTokenizer
+    >>> tokenizer = SubwordTokenizer.train(["ein Haus", "a house"] * 20, vocab_size=300)
+    >>> pairs = [("ein Haus", "a house"), ("ein Haus " * 40, "a house " * 40)]
+    >>> [len(s) <= 9 for s, _ in encode_pairs(tokenizer, pairs, max_len=10)]   # long one left out
+    [True]
+    """
+    encoded = [(tokenizer.encode(de), tokenizer.encode(en)) for de, en in pairs]
+    return [(s, t) for s, t in encoded if len(s) + 1 <= max_len and len(t) + 1 <= max_len]
 
 
 def padded_size(pairs: Sequence[Pair]) -> int:

@@ -26,7 +26,7 @@ import torch
 
 from annotated.corpora.de_en.store import corpus_record, load_by_source, load_pairs, read_manifest
 from annotated.model import EncoderDecoder
-from annotated.tasks.translation.data import Pair, batches_from
+from annotated.tasks.translation.data import batches_from, encode_pairs
 from annotated.tasks.translation.evaluation import score_test_split, translate
 from annotated.tasks.translation.options import TranslationOptions
 from annotated.tasks.translation.scoring import corpus_scores
@@ -114,7 +114,7 @@ def run_translation(
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         tokenizer.save(out / TOKENIZER)
-    train_ids = _encoded(tokenizer, corpus["train"], options.model.max_len)
+    train_ids = encode_pairs(tokenizer, corpus["train"], options.model.max_len)
     val = spread(corpus["valid"], options.val_sentences)
     bar = ProgressBar(
         options.loop.max_steps, state.optimizer_steps, desc="translate", disable=not progress
@@ -181,12 +181,6 @@ def spread(pairs: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
     """
     k = min(n, len(pairs))
     return [pairs[i * len(pairs) // k] for i in range(k)]
-
-
-def _encoded(tokenizer: SubwordTokenizer, pairs: list[tuple[str, str]], max_len: int) -> list[Pair]:
-    """Token ids of ``pairs``; pairs too long for the model's positions are left out."""
-    encoded = [(tokenizer.encode(de), tokenizer.encode(en)) for de, en in pairs]
-    return [(s, t) for s, t in encoded if len(s) + 1 <= max_len and len(t) + 1 <= max_len]
 
 
 def _final_metrics(
