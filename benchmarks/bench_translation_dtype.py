@@ -1,7 +1,12 @@
 """The translation recipe's step in float32 and under bfloat16 autocast, side by side.
 
-``annotated train translate`` runs its forward passes under ``--dtype bf16`` by default; this
-script is the measurement behind that choice. Two copies of the recipe's encoder-decoder start
+``annotated train translate`` runs its forward passes under ``--dtype auto`` by default:
+bfloat16 autocast where the CPU multiplies bfloat16 natively, float32 elsewhere
+(:mod:`annotated.training.precision`); this script is the measurement behind that choice.
+First it times one feed-forward-sized product, ``(2500, 256) @ (256, 1024)``, in each dtype:
+with ``avx512_bf16`` the bfloat16 one is the faster, without it (bfloat16 emulated) a small
+fraction of the float32 speed; on such a CPU give ``--steps`` a small number, as each bfloat16
+step then takes seconds. Two copies of the recipe's encoder-decoder start
 from the same weights, each with its own Adam; they see the same token-budget batches of the
 de-en training split, and their steps alternate in this one process (the order turns every
 step), through :class:`~annotated.training.step.ForwardLoss`, the code the loop runs. For each
@@ -34,6 +39,7 @@ from annotated.tasks.translation.options import TranslationOptions
 from annotated.tokenizers import SubwordTokenizer
 from annotated.training import LossCompute
 from annotated.training.batch import Batch
+from annotated.training.precision import has_native_bf16
 from annotated.training.step import ForwardLoss
 
 RESULTS = Path(__file__).parent / "results"
@@ -58,6 +64,31 @@ def stepper(
         return time.perf_counter() - start, float(total.detach()) / n
 
     return step
+
+
+def matmul_rates(threads: int, rounds: int = 20) -> dict[str, Any]:
+    """GFLOP/s of ``(2500, 256) @ (256, 1024)`` in float32 and in bfloat16, on ``threads``."""
+    torch.set_num_threads(threads)
+    rates = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a, b = torch.randn(2500, 256, dtype=dtype), torch.randn(256, 1024, dtype=dtype)
+        a @ b  # warm-up: the library picks its kernel
+        start = time.perf_counter()
+        for _ in range(rounds):
+            a @ b
+        rates[name] = 2 * 2500 * 256 * 1024 * rounds / (time.perf_counter() - start) / 1e9
+    result = {
+        "threads": threads,
+        "gflops": rates,
+        "bf16_over_fp32": rates["bf16"] / rates["fp32"],
+        "native_bf16": has_native_bf16("cpu"),
+    }
+    print(
+        f"{threads} thread(s): (2500, 256) @ (256, 1024) fp32 {rates['fp32']:.0f} GFLOP/s, "
+        f"bf16 {rates['bf16']:.0f} GFLOP/s ({result['bf16_over_fp32']:.2f}x; native bf16: "
+        f"{result['native_bf16']})"
+    )
+    return result
 
 
 def measure(
@@ -114,9 +145,11 @@ def main() -> None:
     train_pairs = load_pairs("train")
     tokenizer = SubwordTokenizer.train([t for p in train_pairs for t in p], args.vocab_size)
     ids = encode_pairs(tokenizer, train_pairs, TranslationOptions().model.max_len)
+    matmuls = [matmul_rates(n) for n in args.thread_counts]
     runs = [measure(n, args.steps, ids, tokenizer) for n in args.thread_counts]
     save_result(
-        RESULTS / "translation_dtype.json", {"vocab_size": tokenizer.vocab_size, "runs": runs}
+        RESULTS / "translation_dtype.json",
+        {"vocab_size": tokenizer.vocab_size, "matmul": matmuls, "runs": runs},
     )
 
 

@@ -95,6 +95,7 @@ def test_resume_of_a_finished_run_changes_nothing_and_keeps_options(tmp_path: Pa
     assert (out / "model.safetensors").read_bytes() == before
 
 
+@pytest.mark.filterwarnings("ignore:this cpu has no bfloat16:RuntimeWarning")
 def test_a_bf16_run_saves_its_dtype_and_resumes_with_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

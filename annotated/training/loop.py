@@ -32,7 +32,8 @@ import torch
 from torch import nn
 
 from annotated.fields import NonNegative, NonNegativeFloat, Positive, check_bounds
-from annotated.training.step import Dtype, ForwardLoss
+from annotated.training.precision import Dtype
+from annotated.training.step import ForwardLoss
 
 B = TypeVar("B", bound=Sized)
 M = TypeVar("M", bound=nn.Module)
@@ -110,10 +111,11 @@ class LoopOptions:
         Evaluate every this many optimizer steps (and after the last); 0 = only after the last.
     checkpoint_interval : int
         Save every this many optimizer steps (and after the last); 0 = only at the end.
-    dtype : {"fp32", "bf16"}
+    dtype : {"fp32", "bf16", "auto"}
         The training forward pass's precision: bf16 runs it under autocast, the matrix
         products in bfloat16 (8-bit mantissa) accumulated in float32, while the weights and
-        the optimizer stay float32.
+        the optimizer stay float32; auto picks bf16 only where the device multiplies
+        bfloat16 natively (:mod:`annotated.training.precision`).
     compile : bool
         Train through ``torch.compile(model)`` (inductor); if compiling fails, a one-line
         warning says why and training goes on eagerly.

@@ -39,6 +39,7 @@ import torch
 from torch import nn
 
 from annotated.training.adamw import decay_groups
+from annotated.training.precision import has_native_bf16
 
 # the quintic's coefficients: a large slope at 0 (a = 3.4445) pulls small singular values up
 # fast, at the price of not converging to exactly 1 (modded-nanogpt's tuning)
@@ -162,8 +163,10 @@ class Muon(torch.optim.Optimizer):
     ns_steps : int
         Newton-Schulz iterations per Muon update.
     ns_dtype : str, optional
-        The dtype of Newton-Schulz's products, ``"bfloat16"`` (as Jordan et al.; faster on
-        CPUs with ``avx512_bf16``) or ``None`` for the parameters' own. The matrices of one shape are
+        The dtype of Newton-Schulz's products: ``"bfloat16"`` (as Jordan et al.; faster on
+        hardware that multiplies it natively), ``None`` for the parameters' own, or
+        ``"auto"``, bfloat16 where the parameters' device multiplies it natively and their own
+        dtype elsewhere (:func:`~annotated.training.precision.has_native_bf16`). The matrices of one shape are
         orthogonalised together, one batched call per shape.
 
     Examples
@@ -193,7 +196,7 @@ class Muon(torch.optim.Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         ns_steps: int = 5,
-        ns_dtype: str | None = "bfloat16",
+        ns_dtype: str | None = "auto",
     ) -> None:
         defaults = {
             "lr": lr, "momentum": momentum, "betas": betas, "eps": eps,
@@ -233,6 +236,8 @@ class Muon(torch.optim.Optimizer):
             m.mul_(mu).add_(p.grad)
             looks.append(p.grad.add(m, alpha=mu))  # Nesterov: look one momentum step ahead
         name = group.get("ns_dtype")  # absent from optimizers saved before it existed: float32
+        if name == "auto":
+            name = "bfloat16" if has_native_bf16(params[0].device.type) else None
         dtype = getattr(torch, name) if name else None
         updates = newton_schulz(torch.stack(looks), group["ns_steps"], dtype=dtype)
         rows, cols = params[0].shape

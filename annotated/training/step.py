@@ -35,17 +35,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from annotated.training.precision import Dtype, resolve_dtype
+
 B = TypeVar("B")
 M = TypeVar("M", bound=nn.Module)
-
-Dtype = Literal["fp32", "bf16"]  # the --dtype choices
 
 
 class Float32Ops(TorchFunctionMode):
@@ -100,9 +100,11 @@ class ForwardLoss(Generic[M, B]):
         parameters).
     loss_fn : callable
         ``loss_fn(model, batch) -> (summed loss, n_tokens)``.
-    dtype : {"fp32", "bf16"}
+    dtype : {"fp32", "bf16", "auto"}
         ``"bf16"``: the forward pass and the loss under ``torch.autocast`` with
-        :class:`Float32Ops` (the module docstring has the rule).
+        :class:`Float32Ops` (the module docstring has the rule); ``"auto"``: bf16 where the
+        model's device multiplies bfloat16 natively, else fp32
+        (:func:`~annotated.training.precision.resolve_dtype`). ``self.dtype`` is the one used.
     compile : bool
         Call ``loss_fn`` with ``torch.compile(model)``.
 
@@ -111,7 +113,10 @@ class ForwardLoss(Generic[M, B]):
     >>> import torch
     >>> from annotated.training.step import ForwardLoss
     >>> model = torch.nn.Linear(4, 4)
-    >>> step = ForwardLoss(model, lambda m, x: (m(x).sum(), x.numel()), dtype="bf16")
+    >>> import warnings
+    >>> with warnings.catch_warnings():   # no warning that bf16 is emulated on this CPU, if it is
+    ...     warnings.simplefilter("ignore", RuntimeWarning)
+    ...     step = ForwardLoss(model, lambda m, x: (m(x).sum(), x.numel()), dtype="bf16")
     >>> loss, n = step(torch.randn(2, 4))
     >>> loss.dtype, n, model.weight.dtype           # bfloat16 products, float32 weights
     (torch.bfloat16, 8, torch.float32)
@@ -125,9 +130,10 @@ class ForwardLoss(Generic[M, B]):
         dtype: Dtype = "fp32",
         compile: bool = False,
     ) -> None:
-        self.model, self.loss_fn, self.dtype = model, loss_fn, dtype
         param = next(model.parameters(), None)
         self.device_type = "cpu" if param is None else param.device.type
+        self.model, self.loss_fn = model, loss_fn
+        self.dtype = resolve_dtype(dtype, self.device_type)
         self.compiled: M | None = torch.compile(model) if compile else None  # type: ignore[assignment]
 
     def __call__(self, batch: B) -> tuple[torch.Tensor, int]:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotated import GPT, GPTConfig, LoopOptions, Muon, TrainState, make_optimizer, train
+from annotated.training import muon as muon_module
 from annotated.training.muon import NS_COEFFICIENTS, newton_schulz
 from annotated.training.resume import load_train_state, save_train_state
 
@@ -241,3 +242,24 @@ def test_an_optimizer_saved_before_ns_dtype_keeps_float32_products() -> None:
     exact, old, fast = runs
     assert all(torch.equal(p, q) for p, q in zip(exact, old, strict=True))
     assert not all(torch.equal(p, q) for p, q in zip(exact, fast, strict=True))
+
+
+def muon_weights(ns_dtype: str | None) -> list[torch.Tensor]:
+    """The small GPT's weights after two Muon steps whose Newton-Schulz runs in ``ns_dtype``."""
+    model = small_gpt()
+    opt = make_optimizer(model, lr=1e-3, muon_lr=0.02, weight_decay=0.1)
+    for group in opt.param_groups:
+        group["ns_dtype"] = ns_dtype
+    steps(model, opt, range(2))
+    return [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize(("native", "same_as"), [(True, "bfloat16"), (False, None)])
+def test_auto_takes_bfloat16_products_only_on_native_hardware(
+    monkeypatch: pytest.MonkeyPatch, native: bool, same_as: str | None
+) -> None:
+    monkeypatch.setattr(muon_module, "has_native_bf16", lambda device_type: native)
+    auto, chosen = muon_weights("auto"), muon_weights(same_as)
+    assert all(torch.equal(p, q) for p, q in zip(auto, chosen, strict=True))
+    other = muon_weights(None if same_as else "bfloat16")
+    assert not all(torch.equal(p, q) for p, q in zip(auto, other, strict=True))

@@ -23,7 +23,11 @@ from annotated.training.adamw import adamw
 # a repeating pattern with some noise: a tiny model learns it in a few dozen steps
 TEXT = (torch.arange(2000) * 7 % 13 + (torch.arange(2000) % 5 == 0)).long()
 # inductor's own code calls torch.jit.script_method, deprecated in this torch
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method`:DeprecationWarning")
+# and bf16 on a CPU without bfloat16 instructions warns that it is emulated (test_precision.py)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`torch.jit.script_method`:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:this cpu has no bfloat16:RuntimeWarning"),
+]
 CONFIG = GPTConfig(vocab_size=14, max_len=16, N=1, h=2, d_model=32)
 
 
@@ -99,7 +103,9 @@ def test_an_error_of_the_model_itself_is_still_raised(monkeypatch: pytest.Monkey
 
 
 def test_an_unknown_dtype_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"dtype must be one of \('fp32', 'bf16'\), got 'fp16'"):
+    with pytest.raises(
+        ValueError, match=r"dtype must be one of \('fp32', 'bf16', 'auto'\), got 'fp16'"
+    ):
         LoopOptions(max_steps=1, dtype="fp16")  # type: ignore[arg-type]
 
 

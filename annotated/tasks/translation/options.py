@@ -7,9 +7,11 @@ by German and English and the three-way weight sharing of section 3.4, label smo
 the warmup-then-:math:`1/\\sqrt{s}` schedule of section 5.3 (:func:`~annotated.rate`), Adam
 with :math:`\\beta_2 = 0.98`, batches of about equal *token* counts, and beam search with
 beam 4 and length penalty :math:`\\alpha = 0.6` for the reported scores. Not from the paper:
-the forward passes run under bfloat16 autocast (``--dtype bf16``, weights and optimizer in
-float32, attention and the loss in float32), because on a CPU with ``avx512_bf16`` it cuts
-the step time of this model by a third to a half (``benchmarks/bench_translation_dtype.py``).
+the forward passes run under bfloat16 autocast where the hardware multiplies bfloat16
+(``--dtype auto``; weights and optimizer in float32, attention and the loss in float32),
+because on a CPU with ``avx512_bf16`` it cuts the step time of this model by a third to a
+half, while on one without it emulated bfloat16 would be far slower than float32
+(:mod:`annotated.training.precision`; ``benchmarks/bench_translation_dtype.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ DEFAULT_MODEL = TransformerConfig(
     share_embeddings=True, max_len=256,
 )  # fmt: skip
 DEFAULT_LOOP = LoopOptions(
-    max_steps=7500, grad_clip=0.0, eval_interval=500, checkpoint_interval=250, dtype="bf16"
+    max_steps=7500, grad_clip=0.0, eval_interval=500, checkpoint_interval=250, dtype="auto"
 )
 
 
