@@ -44,6 +44,7 @@ SCRIPTS = {
     "lm_tokenizers": "lm_tokenizers.json",
     "translation_control": "translation_control.json",
     "translation_dtype": "translation_dtype.json",
+    "translation_batching": "translation_batching.json",
     "dropout": "dropout.json",
     "step_speed": "step_speed.json",
     "ladder": "ladder.json",
@@ -324,6 +325,23 @@ def translation_dtype(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def translation_batching(r: dict[str, Any]) -> list[Row]:
+    epoch, steps = r["epoch"], r["steps"]
+    small, large = sorted(epoch, key=int)
+    return [
+        row(
+            f"translation real target tokens/s, pools of {large} / {small} pairs, "
+            f"{r['threads']} thread(s), median of {steps['rounds']} alternating rounds (range "
+            f"{steps['speedup_range'][0]:.2f}-{steps['speedup_range'][1]:.2f}; target fill "
+            f"{epoch[small]['fill_target']:.0%} -> {epoch[large]['fill_target']:.0%})",
+            steps["speedup_median"],
+            1.0,
+            "x",
+            True,
+        )
+    ]
+
+
 def step_speed(r: dict[str, Any]) -> list[Row]:
     return [
         row(
@@ -428,6 +446,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "lm_tokenizers": lm_tokenizers,
     "translation_control": translation_control,
     "translation_dtype": translation_dtype,
+    "translation_batching": translation_batching,
     "dropout": dropout,
     "step_speed": step_speed,
     "ladder": ladder,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from itertools import islice
 
 import torch
@@ -12,6 +13,7 @@ from annotated.tasks.translation.data import (
     Pair,
     batches_from,
     epoch_batches,
+    fill,
     padded_size,
     to_batch,
 )
@@ -24,15 +26,18 @@ PAIRS = st.lists(
 BUDGET = st.integers(1, 400)
 
 
-@given(pairs=PAIRS, budget=BUDGET, seed=st.integers(0, 3), epoch=st.integers(0, 3))
+@given(
+    pairs=PAIRS, budget=BUDGET, seed=st.integers(0, 3), epoch=st.integers(0, 3),
+    pool=st.integers(1, 300),
+)  # fmt: skip
 def test_an_epoch_holds_every_pair_once_within_the_budget(
-    pairs: list[Pair], budget: int, seed: int, epoch: int
+    pairs: list[Pair], budget: int, seed: int, epoch: int, pool: int
 ) -> None:
-    batches = epoch_batches(pairs, budget, seed, epoch)
+    batches = epoch_batches(pairs, budget, seed, epoch, pool)
     assert sorted(i for batch in batches for i in batch) == list(range(len(pairs)))
     for batch in batches:
         assert len(batch) == 1 or padded_size([pairs[i] for i in batch]) <= budget
-    assert batches == epoch_batches(pairs, budget, seed, epoch)  # the same, every time
+    assert batches == epoch_batches(pairs, budget, seed, epoch, pool)  # the same, every time
 
 
 @given(pairs=PAIRS, budget=BUDGET, start=st.integers(0, 40))
@@ -54,6 +59,21 @@ def test_batches_group_similar_lengths() -> None:
     real = sum(len(pairs[i][1]) + 2 for b in batches for i in b)
     padded = sum(padded_size([pairs[i] for i in b]) for b in batches)
     assert real / padded > 0.9  # sorting within pools keeps padding under a tenth
+
+
+def corpus_like(n: int) -> list[Pair]:
+    """Pairs whose subword lengths spread like the de-en corpus's: median 17, a long tail."""
+    rng = random.Random(0)
+    lengths = [min(120, max(3, round(rng.lognormvariate(2.8, 0.5)))) for _ in range(n)]
+    return [([5] * k, [6] * max(2, k - rng.randint(-3, 5))) for k in lengths]
+
+
+def test_the_default_pool_keeps_batches_mostly_real_tokens() -> None:
+    pairs = corpus_like(6000)
+    default = fill(pairs, epoch_batches(pairs, 2500, seed=0, epoch=0))
+    one_batch_pools = fill(pairs, epoch_batches(pairs, 2500, seed=0, epoch=0, pool=100))
+    assert min(default) > 0.8
+    assert max(one_batch_pools) < 0.7  # a pool smaller than a batch: a remainder each time
 
 
 def test_a_batch_is_padded_with_the_special_tokens_in_place() -> None:

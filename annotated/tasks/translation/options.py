@@ -29,6 +29,7 @@ from annotated.fields import (
     check_bounds,
     split_overrides,
 )
+from annotated.tasks.translation.data import POOL
 from annotated.training.loop import LoopOptions
 from annotated.training.schedules import rate
 
@@ -37,7 +38,7 @@ DEFAULT_MODEL = TransformerConfig(
     share_embeddings=True, max_len=256,
 )  # fmt: skip
 DEFAULT_LOOP = LoopOptions(
-    max_steps=7500, grad_clip=0.0, eval_interval=500, checkpoint_interval=250, dtype="auto"
+    max_steps=3500, grad_clip=0.0, eval_interval=500, checkpoint_interval=250, dtype="auto"
 )
 
 
@@ -59,6 +60,9 @@ class TranslationOptions(RunRecord):
         Subword vocabulary shared by German and English, trained on the training split.
     max_tokens : int
         Token budget of one micro-batch (sentences times the longest side).
+    pool : int
+        Pairs sorted by length together before they are cut into batches
+        (:mod:`annotated.tasks.translation.data`): the larger, the less padding.
     factor : float
         :math:`f` of the paper's schedule :math:`f \\cdot d_{model}^{-0.5} \\min(s^{-0.5}, s \\cdot w^{-1.5})`.
     warmup : int
@@ -92,6 +96,7 @@ class TranslationOptions(RunRecord):
     seed: NonNegative = 0
     vocab_size: Positive = 4000
     max_tokens: Positive = 2500
+    pool: Positive = POOL
     factor: PositiveFloat = 1.0
     warmup: Positive = 800
     smoothing: Probability = 0.1

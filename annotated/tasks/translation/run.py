@@ -125,7 +125,7 @@ def run_translation(
     def batches(start: int) -> Iterator[Batch]:
         for batch in batches_from(
             train_ids, options.max_tokens, options.seed, start,
-            pad=tokenizer.pad, start=tokenizer.start, end=tokenizer.end,
+            pad=tokenizer.pad, start=tokenizer.start, end=tokenizer.end, pool=options.pool,
         ):  # fmt: skip
             yield batch if target.type == "cpu" else batch.to(target)
 
