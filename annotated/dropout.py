@@ -50,7 +50,7 @@ def keep_mask(shape: torch.Size | tuple[int, ...], p: float, device: torch.devic
     n = torch.Size(shape).numel()
     words = torch.randint(-(2**63), 2**63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=device)
     units = words.view(torch.int16)[:n].view(shape)  # each in [-2^15, 2^15), uniform
-    return units >= round(p * LEVELS) - LEVELS // 2  # P(units < threshold) = p_q
+    return units >= quantized(p) * LEVELS - LEVELS // 2  # P(units < threshold) = p_q
 
 
 def quantized(p: float) -> float:

@@ -43,11 +43,13 @@ SMALL = 100  # the pool before: less than one batch
 STEPS_PER_ROUND = {SMALL: 2, POOL: 1}
 
 
-def epoch_figures(ids: list[tuple[list[int], list[int]]], max_tokens: int) -> dict[int, Any]:
+Ids = list[tuple[list[int], list[int]]]
+
+
+def epoch_figures(ids: Ids, epochs: dict[int, list[list[int]]]) -> dict[int, Any]:
     """Sentences per batch and the fill of each side, one epoch, per pool size."""
     figures = {}
-    for pool in STEPS_PER_ROUND:
-        batches = epoch_batches(ids, max_tokens, seed=0, epoch=0, pool=pool)
+    for pool, batches in epochs.items():
         source, target = fill(ids, batches)
         figures[pool] = {
             "batches": len(batches),
@@ -63,18 +65,17 @@ def epoch_figures(ids: list[tuple[list[int], list[int]]], max_tokens: int) -> di
 
 
 def step_figures(
-    ids: list[tuple[list[int], list[int]]], tokenizer: SubwordTokenizer, rounds: int
+    ids: Ids, epochs: dict[int, list[list[int]]], tokenizer: SubwordTokenizer, rounds: int
 ) -> dict[str, Any]:
     """Real target tokens per second of training on each pool size's batches, alternating."""
     options = TranslationOptions().with_vocab_size(tokenizer.vocab_size)
     torch.manual_seed(0)
     first = EncoderDecoder.from_config(options.model)
     criterion = LabelSmoothing(tokenizer.vocab_size, tokenizer.pad, options.smoothing)
+    special = {"pad": tokenizer.pad, "start": tokenizer.start, "end": tokenizer.end}
     batches: dict[int, list[Batch]] = {}
     steps = {}
-    for pool in STEPS_PER_ROUND:
-        indices = epoch_batches(ids, options.max_tokens, seed=0, epoch=0, pool=pool)
-        special = {"pad": tokenizer.pad, "start": tokenizer.start, "end": tokenizer.end}
+    for pool, indices in epochs.items():
         batches[pool] = [to_batch([ids[i] for i in b], **special) for b in indices]
         model = copy.deepcopy(first)
         steps[pool] = stepper(model, LossCompute(criterion), "fp32", options.schedule)
@@ -117,11 +118,15 @@ def main() -> None:
     pairs = load_pairs("train")
     tokenizer = SubwordTokenizer.train([t for p in pairs for t in p], options.vocab_size)
     ids = encode_pairs(tokenizer, pairs, options.model.max_len)
+    epochs = {
+        pool: epoch_batches(ids, options.max_tokens, seed=0, epoch=0, pool=pool)
+        for pool in STEPS_PER_ROUND
+    }
     result = {
         "threads": args.threads,
         "max_tokens": options.max_tokens,
-        "epoch": epoch_figures(ids, options.max_tokens),
-        "steps": step_figures(ids, tokenizer, args.rounds),
+        "epoch": epoch_figures(ids, epochs),
+        "steps": step_figures(ids, epochs, tokenizer, args.rounds),
         "load_average": load_average(),
     }
     save_result(RESULTS / "translation_batching.json", result)

@@ -26,13 +26,13 @@ import time
 from collections.abc import Callable, Iterable, Sized
 from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
 from annotated.fields import NonNegative, NonNegativeFloat, Positive, check_bounds
-from annotated.training.precision import Dtype
+from annotated.training.precision import Dtype, check_dtype
 from annotated.training.step import ForwardLoss
 
 B = TypeVar("B", bound=Sized)
@@ -141,8 +141,7 @@ class LoopOptions:
 
     def __post_init__(self) -> None:
         check_bounds(self)
-        if self.dtype not in get_args(Dtype):
-            raise ValueError(f"dtype must be one of {get_args(Dtype)}, got {self.dtype!r}")
+        check_dtype(self.dtype)
 
     def with_changes(self, **changes: Any) -> LoopOptions:
         """A copy with ``changes``; a run told to evaluate at another interval saves then too.

@@ -165,9 +165,9 @@ class Muon(torch.optim.Optimizer):
     ns_dtype : str, optional
         The dtype of Newton-Schulz's products: ``"bfloat16"`` (as Jordan et al.; faster on
         hardware that multiplies it natively), ``None`` for the parameters' own, or
-        ``"auto"``, bfloat16 where the parameters' device multiplies it natively and their own
-        dtype elsewhere (:func:`~annotated.training.precision.has_native_bf16`). The matrices of one shape are
-        orthogonalised together, one batched call per shape.
+        ``"auto"``, bfloat16 where the parameters' device multiplies it natively and their
+        own dtype elsewhere (:func:`~annotated.training.precision.has_native_bf16`). The
+        matrices of one shape are orthogonalised together, one batched call per shape.
 
     Examples
     --------

@@ -15,8 +15,8 @@ and a "faster" setting becomes a far slower one: on an AVX2-only CPU (AMD Zen 3)
         \\text{fp32} & \\text{otherwise,}
     \\end{cases}
 
-and an explicit ``"bf16"`` on hardware without it still runs (the numbers are the same
-either way) after a warning that names the cost.
+and an explicit ``"bf16"`` on hardware without it still runs, emulated, after a warning
+that names the cost.
 """
 
 from __future__ import annotations
@@ -54,6 +54,21 @@ def has_native_bf16(device_type: str) -> bool:
     return False
 
 
+def check_dtype(dtype: str) -> None:
+    """Refuse a ``dtype`` that is not one of :data:`Dtype`, naming the choices.
+
+    Examples
+    --------
+    >>> from annotated.training.precision import check_dtype
+    >>> check_dtype("fp16")
+    Traceback (most recent call last):
+    ...
+    ValueError: dtype must be one of ('fp32', 'bf16', 'auto'), got 'fp16'
+    """
+    if dtype not in get_args(Dtype):
+        raise ValueError(f"dtype must be one of {get_args(Dtype)}, got {dtype!r}")
+
+
 def resolve_dtype(dtype: str, device_type: str) -> Resolved:
     """The precision a step on ``device_type`` runs in for the setting ``dtype``.
 
@@ -64,20 +79,15 @@ def resolve_dtype(dtype: str, device_type: str) -> Resolved:
     Raises
     ------
     ValueError
-        For a name that is not one of :data:`Dtype`.
+        For a name that is not one of :data:`Dtype` (:func:`check_dtype`).
 
     Examples
     --------
     >>> from annotated.training.precision import resolve_dtype
     >>> resolve_dtype("fp32", "cpu"), resolve_dtype("auto", "meta")
     ('fp32', 'fp32')
-    >>> resolve_dtype("fp16", "cpu")
-    Traceback (most recent call last):
-    ...
-    ValueError: dtype must be one of ('fp32', 'bf16', 'auto'), got 'fp16'
     """
-    if dtype not in get_args(Dtype):
-        raise ValueError(f"dtype must be one of {get_args(Dtype)}, got {dtype!r}")
+    check_dtype(dtype)
     native = has_native_bf16(device_type)
     if dtype == "auto":
         return "bf16" if native else "fp32"

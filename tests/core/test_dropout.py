@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotated import Dropout
+from annotated import Dropout, make_model
 from annotated.dropout import LEVELS, keep_mask, quantized
 
 RATES = st.floats(min_value=0.0, max_value=1.0)
@@ -83,3 +83,11 @@ def test_the_same_seed_gives_the_same_mask() -> None:
 def test_bad_rates_are_refused_as_torch_refuses_them() -> None:
     with pytest.raises(ValueError, match="dropout probability"):
         Dropout(1.5)
+
+
+def test_every_dropout_of_the_paper_model_is_annotated_dropout() -> None:
+    model = make_model(src_vocab=11, tgt_vocab=11, N=2, d_model=32, d_ff=64, h=4)
+    dropouts = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    assert dropouts and all(isinstance(m, Dropout) for m in dropouts)
+    attention_weights = model.encoder.layers[0].self_attn.dropout  # the unfused path's
+    assert isinstance(attention_weights, Dropout)
