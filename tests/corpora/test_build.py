@@ -25,7 +25,7 @@ from annotated.corpora.de_en.store import load_by_source, load_pairs, read_tsv
 WORDS = st.sampled_from(["Haus", "Katze", "groß", "läuft", "„schnell“", "nicht", "heute"])
 SENTENCE = st.lists(WORDS, min_size=1, max_size=6).map(lambda w: " ".join(w).capitalize() + ".")
 PAIRS = st.lists(st.tuples(SENTENCE, SENTENCE.map(str.upper)), max_size=40)
-DING = "Haus {n} | ein Haus bauen lassen | Das Haus ist groß. :: house | to have a house built | The house is big.\nKatze {f} | Die Katze schläft heute. :: cat | The cat sleeps today.\n"
+DING = "Haus {n} | Das Haus ist groß. :: house | The house is big.\nKatze {f} | Die Katze schläft heute. :: cat | The cat sleeps today.\n"
 HELP_PAGE = '<h1 id="hd_id0">{}</h1><p id="par_id1">{}</p>'
 
 
@@ -77,19 +77,16 @@ def test_training_only_pairs_follow_the_sentences_clear_of_held_out_ones(tmp_pat
     extras = [
         (f"Zitat: {held[0][0]} Ende", "a quotation"),  # holds a held-out German sentence
         ("ein anderes Zitat hier", f"Quote: {held[1][1]}"),  # holds a held-out reference
-        ("einen Satz umschreiben", "to paraphrase a sentence"),  # its entry's sentence is held
-        ("einen Satz lernen", "to learn a sentence"),  # its entry's sentence is trained on
+        ("Satz lernen", "learn a sentence"),
         (trained[0], "the same German again"),  # already a sentence pair
         ("Satz 13 Ende", "no whole held-out sentence in it"),
     ]
-    related = [(), (), (held[2][0],), (trained[0],), (), ()]
     manifest = build(
-        [Source("extra", extras, training_only=True, related=related), Source("ding", sentences)],
-        tmp_path,
+        [Source("extra", extras, training_only=True), Source("ding", sentences)], tmp_path
     )
     train = load_pairs("train", tmp_path)
-    assert load_pairs("train", tmp_path, source="extra") == [extras[3], extras[5]]
-    assert train[-2:] == [extras[3], extras[5]]  # after all the sentences
+    assert load_pairs("train", tmp_path, source="extra") == [extras[2], extras[4]]
+    assert train[-2:] == [extras[2], extras[4]]  # after all the sentences
     assert manifest["counts_by_source"]["extra"] == {"train": 2, "valid": 0, "test": 0, "total": 2}
     assert [s["name"] for s in manifest["sources"]] == ["ding", "extra"]
     assert manifest["sources"][1]["training_only"] and "training_only" not in manifest["sources"][0]
@@ -161,7 +158,6 @@ def test_unpacked_folder_through_the_cli(tmp_path: Path) -> None:
     assert counts == {
         "ding": 2,
         "libreoffice-help": 1,
-        "ding-phrases": 1,  # "ein Haus bauen lassen"
         "libreoffice-help-paragraphs": 1,  # the heading
     }
     packages = {p["package"]: p["version"] for s in manifest["sources"] for p in s["packages"]}
@@ -187,8 +183,7 @@ def test_a_deb_file_is_unpacked_and_recorded(tmp_path: Path) -> None:
     )
     out = tmp_path / "corpus"
     assert main(["data", "de-en", "--debs", str(tmp_path), "--out", str(out), "--quiet"]) == 0
-    record, phrases = json.loads((out / "manifest.json").read_text())["sources"]
-    assert phrases["name"] == "ding-phrases" and phrases["packages"] == record["packages"]
+    (record,) = json.loads((out / "manifest.json").read_text())["sources"]
     assert record["packages"] == [
         {
             "package": "trans-de-en",

@@ -19,13 +19,11 @@ from annotated.corpora.de_en.store import load_pairs
 EXPECTED_PAIRS = {
     "ding": (18_000, 22_000),
     "libreoffice-help": (11_000, 30_000),
-    "ding-phrases": (40_000, 50_000),
     "libreoffice-help-paragraphs": (15_000, 22_000),
 }
 LICENCES = {
     "ding": "GPL-2+",
     "libreoffice-help": "MPL-2.0",
-    "ding-phrases": "GPL-2+",
     "libreoffice-help-paragraphs": "MPL-2.0",
 }
 

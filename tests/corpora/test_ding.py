@@ -6,14 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from annotated.corpora.de_en.ding import (
-    PATH,
-    parse_line,
-    parse_phrases,
-    read_pairs,
-    read_phrases,
-    strip_annotations,
-)
+from annotated.corpora.de_en.ding import PATH, parse_line, read_pairs, strip_annotations
 
 TRICKY = {
     "comment": ("# Version :: devel 2023-01-30", []),
@@ -93,48 +86,3 @@ def test_read_pairs_reads_the_fixture_tree_in_file_order(tmp_path: Path) -> None
 def test_a_missing_dictionary_names_the_package(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="unpack trans-de-en into"):
         read_pairs(tmp_path)
-
-
-PHRASES = {
-    "headwords are no phrases": ("Aal {m} [zool.] | Aale {pl} :: eel | eels", []),
-    "a phrase of three words": (
-        "Löffel {m} | den Löffel abgeben [ugs.] :: spoon | to kick the bucket",
-        [("den Löffel abgeben", "to kick the bucket")],
-    ),
-    "sentences are no phrases": (
-        "Geld {n} | Ich habe kein Geld. :: money | I haven't any money.",
-        [],
-    ),
-    "two words are no phrase": ("etw. meinen {vt} :: to be serious about sth.", []),
-    "misaligned sub-entries": ("den Hut nehmen | gehen :: to step down", []),
-    "no English phrase to pair with": ("x | ins Geld gehen lassen :: x | cost", []),
-    "synonyms pair by position": (
-        "x | sich aus dem Staub machen; das Weite suchen :: x | to make off; to take to one's heels",
-        [
-            ("sich aus dem Staub machen", "to make off"),
-            ("das Weite suchen", "to take to one's heels"),
-        ],
-    ),
-}
-
-
-@pytest.mark.parametrize("case", PHRASES)
-def test_parse_phrases(case: str) -> None:
-    line, expected = PHRASES[case]
-    assert parse_phrases(line) == expected
-
-
-def test_read_phrases_gives_each_phrase_its_entrys_sentences(tmp_path: Path) -> None:
-    (tmp_path / PATH).parent.mkdir(parents=True)
-    (tmp_path / PATH).write_text(
-        "Löffel {m} | den Löffel abgeben | Er hat den Löffel abgegeben. "
-        ":: spoon | to kick the bucket | He has kicked the bucket.\n"
-        + PHRASES["synonyms pair by position"][0]
-        + "\n",
-        encoding="utf-8",
-    )
-    assert read_phrases(tmp_path) == [
-        (("den Löffel abgeben", "to kick the bucket"), ("Er hat den Löffel abgegeben.",)),
-        (("sich aus dem Staub machen", "to make off"), ()),
-        (("das Weite suchen", "to take to one's heels"), ()),
-    ]

@@ -7,7 +7,6 @@ help pages (``libreoffice-help-de`` and ``libreoffice-help-en-us``, aligned para
 paragraph, :mod:`.libreoffice_help`). :mod:`.debian` fetches and unpacks the packages,
 :mod:`.cleaning` normalises and filters the pairs, :mod:`.splits` assigns each sentence pair
 to train, validation or test by a hash of its German sentence, :mod:`.held_out` adds the
-sources' other text (dictionary phrases, help headings and long paragraphs) to the training
-split only, clear of the held-out sentences, :mod:`.build` runs the pipeline and
+help's other paragraphs (headings, labels, long paragraphs) to the training split only, clear of the held-out sentences, :mod:`.build` runs the pipeline and
 :mod:`.store` reads the result back (:func:`~.store.load_pairs`).
 """

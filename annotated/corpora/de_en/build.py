@@ -45,15 +45,13 @@ class Source:
     """One source's raw pairs and what the manifest says about where they came from.
 
     A ``training_only`` source (:mod:`.held_out`) goes whole into the training split, after
-    the sentence sources, without the pairs that touch a held-out one; ``related`` gives, pair
-    by pair, the sentences that a pair paraphrases (empty: none).
+    the sentence sources, without the pairs that touch a held-out one.
     """
 
-    name: str  # "ding", "libreoffice-help", "pairs", "ding-phrases", ...
+    name: str  # "ding", "libreoffice-help", "libreoffice-help-paragraphs" or "pairs"
     pairs: list[Pair]
     record: dict[str, Any] = field(default_factory=dict)
     training_only: bool = False
-    related: Sequence[tuple[str, ...]] = ()
 
 
 def quietly(items: Sequence[Any], label: str) -> Sequence[Any]:
@@ -99,9 +97,6 @@ def debian_sources(
         package = packages["trans-de-en"]
         record = _record(package.licence, [package])
         sources.append(Source("ding", ding.read_pairs(package.root), record))
-        phrases = ding.read_phrases(package.root)
-        pairs, related = [pair for pair, _ in phrases], [sentences for _, sentences in phrases]
-        sources.append(Source("ding-phrases", pairs, record, training_only=True, related=related))
     if all(name in packages for name in HELP_PACKAGES):
         german, english = (packages[name] for name in HELP_PACKAGES)
         pages = libreoffice_help.page_paths(german.root, english.root)
@@ -161,10 +156,7 @@ def build(sources: Sequence[Source], out: Path) -> dict[str, Any]:
     sources = sorted(sources, key=lambda source: source.training_only)  # sentences first
     for source in sources:
         if source.training_only:
-            related = source.related or [()] * len(source.pairs)
-            clear = [
-                p for p, r in zip(source.pairs, related, strict=True) if not held.touches(p, r)
-            ]
+            clear = [pair for pair in source.pairs if not held.touches(pair)]
             kept[source.name] = {"train": clean(clear, seen), "valid": [], "test": []}
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)

@@ -1,22 +1,20 @@
 """Keeping training-only text clear of the held-out sentences.
 
-Besides their sentences, both sources hold text that is not a sentence to translate but
-still teaches a model German and English: the dictionary's multi-word phrases
-(``den Löffel abgeben :: to kick the bucket``) and the help pages' headings, labels, menu
-paths and long paragraphs. Such *training-only* pairs go into the training split, after its
+Besides its sentences, LibreOffice's help holds text that is not a sentence to translate
+but still teaches a model the help's German and English: headings, labels, menu paths and
+long paragraphs. Such *training-only* pairs go into the training split, after its
 sentences; the validation and test splits stay whole sentences, split by hash
 (:mod:`.splits`). A training-only pair must not give away a held-out (validation or test)
 pair, so it is dropped when
 
 .. math::
 
-    g \\sqsupseteq g_h \\;\\lor\\; e \\sqsupseteq e_h \\;\\lor\\; g_h \\in R
+    g \\sqsupseteq g_h \\;\\lor\\; e \\sqsupseteq e_h
     \\quad \\text{for some held-out pair } (g_h, e_h)
 
-where :math:`(g, e)` is the training-only pair, :math:`x \\sqsupseteq y` says that :math:`y`
-occurs in :math:`x` starting at one of its words (a help paragraph quoting a test sentence),
-and :math:`R` holds the sentences related to the pair (the example sentences of the same
-dictionary entry, which its phrases paraphrase).
+where :math:`(g, e)` is the training-only pair and :math:`x \\sqsupseteq y` says that
+:math:`y` occurs in :math:`x` starting at one of its words (a long paragraph that quotes a
+test sentence, or repeats it with a sentence more).
 """
 
 from __future__ import annotations
@@ -38,28 +36,20 @@ class HeldOut:
     True
     >>> held.touches(("Datei - Speichern", "Then: Click OK."))
     True
-    >>> held.touches(("auf OK klicken", "to click OK"))
+    >>> held.touches(("Auf OK klicken", "Click OK"))
     False
-    >>> held.touches(("auf OK klicken", "to click OK"), related=("Klicken Sie auf OK.",))
-    True
     """
 
     def __init__(self, pairs: Iterable[Pair]) -> None:
         self._german, self._english = _Index(), _Index()
-        self._sentences: set[str] = set()
         for german, english in pairs:
             self._german.add(german)
             self._english.add(english)
-            self._sentences.add(german)
 
-    def touches(self, pair: Pair, related: Iterable[str] = ()) -> bool:
-        """Whether ``pair`` contains a held-out text, or ``related`` a held-out sentence."""
+    def touches(self, pair: Pair) -> bool:
+        """Whether the German of ``pair`` holds a held-out German text, or its English one."""
         german, english = pair
-        return (
-            self._german.found_in(german)
-            or self._english.found_in(english)
-            or any(sentence in self._sentences for sentence in related)
-        )
+        return self._german.found_in(german) or self._english.found_in(english)
 
 
 class _Index:
