@@ -65,10 +65,8 @@ def register(sub: Any) -> None:
         description="Fetch trans-de-en, libreoffice-help-de and libreoffice-help-en-us with "
         "apt-get download (never installed), unpack them with dpkg -x, extract, clean, "
         "deduplicate and split the German-English sentence pairs by a hash of the German "
-        "sentence, add the help's other paragraphs (headings, labels, long paragraphs) "
-        "to the training split only (none that holds a held-out sentence), and write "
-        "train.tsv, valid.tsv, test.tsv and manifest.json. Same input, same bytes. Default "
-        f"output folder: {default_dir()}.",
+        "sentence, and write train.tsv, valid.tsv, test.tsv and manifest.json. Same input, "
+        f"same bytes. Default output folder: {default_dir()}.",
     )
     add = de_en.add_argument
     add("--out", type=Path, help="output folder (default: the user's cache directory)")

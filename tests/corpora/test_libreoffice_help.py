@@ -9,8 +9,7 @@ import pytest
 from annotated.corpora.de_en.libreoffice_help import (
     HELP,
     ParagraphReader,
-    is_sentence_pair,
-    page_paragraphs,
+    page_pairs,
     page_paths,
 )
 
@@ -49,14 +48,6 @@ EXPECTED = [
     ("Klicken Sie auf Abbrechen, um es zu lassen.", "Click Cancel to leave it."),
     ("Wählen Sie Format – Absatz im Menü aus.", "Choose Format - Paragraph in the menu."),
 ]
-HEADING = ("Linienfarbe", "Line Color")
-
-
-def page_pairs(german: Path, english: Path, page: Path) -> list[tuple[str, str]]:
-    """The sentence pairs of a page, checking that every paragraph pair is one or the heading."""
-    paragraphs = page_paragraphs(german, english, page)
-    assert [pair for pair in paragraphs if not is_sentence_pair(pair)] == [HEADING]
-    return [pair for pair in paragraphs if is_sentence_pair(pair)]
 
 
 @pytest.fixture
@@ -74,7 +65,7 @@ def test_only_pages_in_both_languages(help_tree: Path) -> None:
 
 
 def test_paragraphs_align_by_id_and_repetition(help_tree: Path) -> None:
-    """Headings are no sentence pairs, a German-only paragraph has no partner, switches show
+    """Headings are no sentences, a German-only paragraph has no partner, switches show
     their default (or, without one, their first) variant, a repeated id pairs in order."""
     assert page_pairs(help_tree, help_tree, Path("text/shared/a.html")) == EXPECTED
 

@@ -5,8 +5,7 @@ human-translated sources install from Debian without the internet: the Ding dict
 (``trans-de-en``, whose entries carry example sentences, :mod:`.ding`) and LibreOffice's
 help pages (``libreoffice-help-de`` and ``libreoffice-help-en-us``, aligned paragraph by
 paragraph, :mod:`.libreoffice_help`). :mod:`.debian` fetches and unpacks the packages,
-:mod:`.cleaning` normalises and filters the pairs, :mod:`.splits` assigns each sentence pair
-to train, validation or test by a hash of its German sentence, :mod:`.held_out` adds the
-help's other paragraphs (headings, labels, long paragraphs) to the training split only, clear of the held-out sentences, :mod:`.build` runs the pipeline and
+:mod:`.cleaning` normalises and filters the pairs, :mod:`.splits` assigns each to train,
+validation or test by a hash of its German sentence, :mod:`.build` runs the pipeline and
 :mod:`.store` reads the result back (:func:`~.store.load_pairs`).
 """

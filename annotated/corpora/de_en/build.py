@@ -27,7 +27,6 @@ from typing import Any
 
 from annotated.corpora.de_en import debian, ding, libreoffice_help
 from annotated.corpora.de_en.cleaning import Pair, clean
-from annotated.corpora.de_en.held_out import HeldOut
 from annotated.corpora.de_en.splits import SPLITS, TEST_FRACTION, VALID_FRACTION, split_pairs
 from annotated.corpora.de_en.store import format_pairs, read_tsv
 from annotated.training.files import atomic_write
@@ -42,16 +41,11 @@ SPLIT_RULE = (
 
 @dataclass(frozen=True)
 class Source:
-    """One source's raw pairs and what the manifest says about where they came from.
+    """One source's raw pairs and what the manifest says about where they came from."""
 
-    A ``training_only`` source (:mod:`.held_out`) goes whole into the training split, after
-    the sentence sources, without the pairs that touch a held-out one.
-    """
-
-    name: str  # "ding", "libreoffice-help", "libreoffice-help-paragraphs" or "pairs"
+    name: str  # "ding", "libreoffice-help" or "pairs"
     pairs: list[Pair]
     record: dict[str, Any] = field(default_factory=dict)
-    training_only: bool = False
 
 
 def quietly(items: Sequence[Any], label: str) -> Sequence[Any]:
@@ -85,8 +79,6 @@ def debian_sources(
 ) -> list[Source]:
     """The Ding and help sources of ``packages``, each present only if its packages are.
 
-    Each gives its sentence pairs and its training-only pairs (:mod:`.held_out`).
-
     Raises
     ------
     ValueError
@@ -95,21 +87,19 @@ def debian_sources(
     sources = []
     if "trans-de-en" in packages:
         package = packages["trans-de-en"]
-        record = _record(package.licence, [package])
-        sources.append(Source("ding", ding.read_pairs(package.root), record))
+        pairs = ding.read_pairs(package.root)
+        sources.append(Source("ding", pairs, _record(package.licence, [package])))
     if all(name in packages for name in HELP_PACKAGES):
         german, english = (packages[name] for name in HELP_PACKAGES)
         pages = libreoffice_help.page_paths(german.root, english.root)
-        paragraphs = [
+        pairs = [
             pair
             for page in progress(pages, "help pages")
-            for pair in libreoffice_help.page_paragraphs(german.root, english.root, page)
+            for pair in libreoffice_help.page_pairs(german.root, english.root, page)
         ]
-        record = _record(german.licence, [german, english])
-        sentences = [pair for pair in paragraphs if libreoffice_help.is_sentence_pair(pair)]
-        rest = [pair for pair in paragraphs if not libreoffice_help.is_sentence_pair(pair)]
-        sources.append(Source("libreoffice-help", sentences, record))
-        sources.append(Source("libreoffice-help-paragraphs", rest, record, training_only=True))
+        sources.append(
+            Source("libreoffice-help", pairs, _record(german.licence, [german, english]))
+        )
     if not sources:
         found = ", ".join(sorted(packages)) or "none"
         raise ValueError(
@@ -130,8 +120,6 @@ def build(sources: Sequence[Source], out: Path) -> dict[str, Any]:
     """Clean, deduplicate and split ``sources``; write the TSVs and manifest into ``out``.
 
     Returns the manifest. A German sentence is kept once, from the first source that has it.
-    The training-only sources (:mod:`.held_out`) come after all sentence sources, in the
-    training split only, without the pairs that touch a validation or test pair.
 
     Raises
     ------
@@ -148,27 +136,19 @@ def build(sources: Sequence[Source], out: Path) -> dict[str, Any]:
     {'train': 95, 'valid': 0, 'test': 5, 'total': 100}
     """
     seen: set[str] = set()
-    kept = {s.name: split_pairs(clean(s.pairs, seen)) for s in sources if not s.training_only}
+    kept = {source.name: split_pairs(clean(source.pairs, seen)) for source in sources}
     if not any(pairs for parts in kept.values() for pairs in parts.values()):
         names = ", ".join(source.name for source in sources)
         raise ValueError(f"no sentence pairs left after cleaning ({names}); check the input")
-    held = HeldOut(pair for parts in kept.values() for pair in parts["valid"] + parts["test"])
-    sources = sorted(sources, key=lambda source: source.training_only)  # sentences first
-    for source in sources:
-        if source.training_only:
-            clear = [pair for pair in source.pairs if not held.touches(pair)]
-            kept[source.name] = {"train": clean(clear, seen), "valid": [], "test": []}
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)
     files = {}
     for split in SPLITS:
         data, ranges, start = bytearray(), {}, 0
-        for source in sources:
-            if split == "train" or not source.training_only:
-                part = kept[source.name][split]
-                data += format_pairs(part)
-                ranges[source.name] = [start, start + len(part)]
-                start += len(part)
+        for name, parts in kept.items():
+            data += format_pairs(parts[split])
+            ranges[name] = [start, start + len(parts[split])]
+            start += len(parts[split])
         atomic_write(out / f"{split}.tsv", bytes(data))
         digest = hashlib.sha256(data).hexdigest()
         files[f"{split}.tsv"] = {"pairs": start, "sha256": digest, "lines_by_source": ranges}
@@ -190,7 +170,6 @@ def _manifest(
         {
             "name": s.name,
             **s.record,
-            **({"training_only": True} if s.training_only else {}),
             "pairs_extracted": len(s.pairs),
             "pairs_kept": _total(kept[s.name]),
         }

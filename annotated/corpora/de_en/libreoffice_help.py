@@ -7,10 +7,8 @@ keep, so a German paragraph and an English one form a pair when they sit in the 
 under the same ``id`` (and, for an ``id`` repeated within a page, the same repetition). The
 pages are read with the standard library's :class:`html.parser.HTMLParser`: the help is
 machine-written HTML with the odd unclosed ``<p>``, which a tolerant parser handles and a
-regular expression would not. The pairs whose sides are whole sentences of 4 to 30 words are
-the sentence pairs; headings, labels, menu paths and long paragraphs are not sentences to
-score, but they are the help's own vocabulary, so they become training-only pairs
-(:mod:`.held_out`).
+regular expression would not. Of the pairs, the whole sentences of 4 to 30 words are kept:
+headings, menu paths and code listings are not sentences.
 """
 
 from __future__ import annotations
@@ -173,38 +171,27 @@ def page_paths(german_root: Path, english_root: Path) -> list[Path]:
     return sorted(found[0] & found[1])
 
 
-def page_paragraphs(german_root: Path, english_root: Path, page: Path) -> list[Pair]:
-    """Every paragraph pair of one page: the paragraphs under the same key in both languages.
+def page_pairs(german_root: Path, english_root: Path, page: Path) -> list[Pair]:
+    """The sentence pairs of one page: paragraphs under the same key in both languages.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from annotated.corpora.de_en.libreoffice_help import HELP, page_paragraphs
+    >>> from annotated.corpora.de_en.libreoffice_help import HELP, page_pairs
     >>> root, page = pathlib.Path(tempfile.mkdtemp()), pathlib.Path("text/a.html")
     >>> for language, text in [("de", "Wählen Sie eine Linienfarbe aus."), ("en-US", "Choose a line colour.")]:
     ...     path = root / HELP / language / page
     ...     path.parent.mkdir(parents=True)
     ...     _ = path.write_text(f'<h1 id="hd_id1">Farbe</h1><p id="par_id2">{text}</p>')
-    >>> page_paragraphs(root, root, page)
-    [('Farbe', 'Farbe'), ('Wählen Sie eine Linienfarbe aus.', 'Choose a line colour.')]
+    >>> page_pairs(root, root, page)
+    [('Wählen Sie eine Linienfarbe aus.', 'Choose a line colour.')]
     """
     german = read_paragraphs(german_root / HELP / GERMAN / page)
     english = read_paragraphs(english_root / HELP / ENGLISH / page)
-    return [(text, english[key]) for key, text in german.items() if key in english]
-
-
-def is_sentence_pair(pair: Pair) -> bool:
-    """Whether both sides of a paragraph pair are whole sentences of 4 to 30 words.
-
-    The other pairs (headings, labels, menu paths, long paragraphs) are training-only
-    (:mod:`.held_out`).
-
-    Examples
-    --------
-    >>> from annotated.corpora.de_en.libreoffice_help import is_sentence_pair
-    >>> is_sentence_pair(("Wählen Sie eine Linienfarbe aus.", "Choose a line colour."))
-    True
-    >>> is_sentence_pair(("Format - Zeichen", "Format - Character"))
-    False
-    """
-    return all(is_sentence(text, MIN_WORDS, MAX_WORDS) for text in pair)
+    return [
+        (text, english[key])
+        for key, text in german.items()
+        if key in english
+        and is_sentence(text, MIN_WORDS, MAX_WORDS)
+        and is_sentence(english[key], MIN_WORDS, MAX_WORDS)
+    ]
