@@ -9,10 +9,12 @@ agree. Both models start from their own initialisation with the same seed, see t
 token-budget batches of the de-en training split in the same order, with label smoothing,
 Adam and the paper's schedule, and their steps alternate in this one process, so machine
 load hits both alike. Reported: the median step time of each and their ratio, and the
-greedy BLEU of each on the validation sentences after the same number of steps.
+greedy BLEU of each on validation sentences spread over both sources (as the run's
+evaluations pick them) after the same number of steps.
 
-Run: ``python benchmarks/bench_translation_control.py --steps 400`` (the corpus must be
-built: ``annotated data de-en``); writes ``benchmarks/results/translation_control.json``.
+Run: ``python benchmarks/bench_translation_control.py --steps 800 --threads 2
+--val-sentences 300`` (the corpus must be built: ``annotated data de-en``); writes
+``benchmarks/results/translation_control.json``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from annotated.corpora.de_en.store import load_pairs
 from annotated.tasks.translation.data import batches_from, encode_pairs
 from annotated.tasks.translation.evaluation import output_limit, translate
 from annotated.tasks.translation.options import TranslationOptions
+from annotated.tasks.translation.run import spread
 from annotated.tasks.translation.scoring import corpus_scores
 from annotated.tokenizers import SubwordTokenizer
 from annotated.training.batch import Batch
@@ -103,7 +106,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     options = TranslationOptions.for_run({"vocab_size": args.vocab_size, "max_steps": args.steps})
-    train_pairs, val = load_pairs("train"), load_pairs("valid")[: args.val_sentences]
+    train_pairs = load_pairs("train")
+    val = spread(load_pairs("valid"), args.val_sentences)  # both sources, as the run's
     tokenizer = SubwordTokenizer.train([t for p in train_pairs for t in p], args.vocab_size)
     options = options.with_vocab_size(tokenizer.vocab_size)
     c = options.model

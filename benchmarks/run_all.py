@@ -480,6 +480,13 @@ def collect(seconds: dict[str, float]) -> dict[str, Any]:
     }
 
 
+def _ratio(row: Row) -> float:
+    """value / goal; a goal of 0 (a control that scored nothing) draws as twice the goal."""
+    if row["goal"] == 0:
+        return 2.0 if row["value"] > 0 else 1.0
+    return float(row["value"] / row["goal"])
+
+
 def plot(headline: list[Row], path: Path) -> None:
     """Horizontal bars of value / goal: right of the line is better for 'higher' figures."""
     import matplotlib
@@ -488,7 +495,7 @@ def plot(headline: list[Row], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 0.6 * len(headline) + 1.2))
-    ratios = [r["value"] / r["goal"] for r in headline]
+    ratios = [_ratio(r) for r in headline]
     colors = ["tab:green" if r["met"] else "tab:red" for r in headline]
     labels = [
         textwrap.fill(f"{r['figure']}  ({r['value']:.4g} {r['unit']}, goal {r['goal']:.3g})", 70)
