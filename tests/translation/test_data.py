@@ -62,7 +62,8 @@ def test_batches_group_similar_lengths() -> None:
 
 
 def corpus_like(n: int) -> list[Pair]:
-    """Pairs whose subword lengths spread like the de-en corpus's: median 17, a long tail."""
+    """Pairs whose lengths spread like the de-en corpus's subwords: a median of 17 source
+    tokens (the corpus with its 4,000-token BPE: 16 German, 15 English) and a long tail."""
     rng = random.Random(0)
     lengths = [min(120, max(3, round(rng.lognormvariate(2.8, 0.5)))) for _ in range(n)]
     return [([5] * k, [6] * max(2, k - rng.randint(-3, 5))) for k in lengths]

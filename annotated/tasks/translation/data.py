@@ -12,10 +12,11 @@ sentences while its padded size stays within the budget :math:`M`,
 so every optimizer step sees about :math:`M` tokens, and little of it is padding.
 
 **Batches are indexed, not drawn from a running stream.** Epoch :math:`e` of seed :math:`s`
-shuffles the pairs with a generator seeded by :math:`(s, e)`, sorts each pool of
-:data:`POOL` consecutive pairs by length, cuts the pools into batches and shuffles the batches;
-micro-batch :math:`i` is found by counting batches through the epochs, so a resumed run needs
-only :math:`i` to continue with exactly the batches an uninterrupted run would have seen.
+shuffles the pairs with a generator seeded by :math:`(s, e)`, sorts each pool of ``pool``
+consecutive pairs by length (:data:`POOL` by default; the run's ``--pool``), cuts the pools
+into batches and shuffles the batches; micro-batch :math:`i` is found by counting batches
+through the epochs, so a resumed run needs only :math:`i` to continue with exactly the
+batches an uninterrupted run would have seen.
 
 **A pool holds many batches.** Each pool ends in a batch of whatever is left, and lengths
 vary less among neighbours of a larger sorted pool, so the pool's size sets how much of a
