@@ -5,12 +5,18 @@ recipe's model: pre-norm layers (``norm_first=True``) with a final LayerNorm on 
 ReLU, the same ``d_model``, heads, ``d_ff`` and dropout, sinusoidal positions added to
 embeddings scaled by :math:`\\sqrt{d_{model}}`, and one embedding matrix shared by source,
 target and the output projection (section 3.4); the parameter counts are printed and must
-agree. Both models start from their own initialisation with the same seed, see the same
+agree. Every matrix starts Xavier-uniform in both, as the original initialises its model:
+``nn.Transformer`` resets only its own layers, so the control's shared embedding is reset
+here too (left at ``nn.Embedding``'s :math:`\\mathcal{N}(0, 1)`, scaled by
+:math:`\\sqrt{d_{model}} = 16` and tied to the output layer, its first logits have a
+standard deviation near 16, against 0.3 with Xavier; the bench records both models'
+standard deviation on the first batch). Both models start from the same seed, see the same
 token-budget batches of the de-en training split in the same order, with label smoothing,
 Adam and the paper's schedule, and their steps alternate in this one process, so machine
-load hits both alike. Reported: the median step time of each and their ratio, and the
-greedy BLEU of each on validation sentences spread over both sources (as the run's
-evaluations pick them) after the same number of steps.
+load hits both alike. Reported: the median step time of each and their ratio, and after
+the same number of steps, the greedy BLEU of each on validation sentences spread over both
+sources (as the run's evaluations pick them) and each one's teacher-forced cross-entropy
+(nats per target token, no smoothing) on the same sentences.
 
 Run: ``python benchmarks/bench_translation_control.py --steps 800 --threads 2
 --val-sentences 300`` (the corpus must be built: ``annotated data de-en``); writes
@@ -32,8 +38,8 @@ from torch import nn
 
 from annotated import EncoderDecoder, LabelSmoothing, paper_adam, rate
 from annotated.corpora.de_en.store import load_pairs
-from annotated.tasks.translation.data import batches_from, encode_pairs
-from annotated.tasks.translation.evaluation import output_limit, translate
+from annotated.tasks.translation.data import batches_from, encode_pairs, evaluation_batches
+from annotated.tasks.translation.evaluation import cross_entropy, output_limit, translate
 from annotated.tasks.translation.options import TranslationOptions
 from annotated.tasks.translation.run import spread
 from annotated.tasks.translation.scoring import corpus_scores
@@ -50,6 +56,7 @@ class TorchTransformer(nn.Module):
         super().__init__()
         self.d_model = d_model
         self.embed = nn.Embedding(vocab, d_model)
+        nn.init.xavier_uniform_(self.embed.weight)
         self.core = nn.Transformer(
             d_model, h, n, n, d_ff, dropout, batch_first=True, norm_first=True
         )
@@ -143,18 +150,22 @@ def main() -> None:
 
         return step
 
+    forwards: dict[str, Callable[[Batch], torch.Tensor]] = {
+        "annotated": lambda b: ours.generator(ours(b.src, b.tgt, b.src_mask, b.tgt_mask)),
+        "control": lambda b: control(b.src, b.tgt, tokenizer.pad),
+    }
     steps = {
-        "annotated": step_of(
-            ours, lambda b: ours.generator(ours(b.src, b.tgt, b.src_mask, b.tgt_mask))
-        ),
-        "control": step_of(control, lambda b: control(b.src, b.tgt, tokenizer.pad)),
+        "annotated": step_of(ours, forwards["annotated"]),
+        "control": step_of(control, forwards["control"]),
     }
     times: dict[str, list[float]] = {name: [] for name in steps}
-    batches = batches_from(
-        ids, options.max_tokens, 0, 0, pad=tokenizer.pad, start=tokenizer.start, end=tokenizer.end
-    )
+    special = {"pad": tokenizer.pad, "start": tokenizer.start, "end": tokenizer.end}
+    batches = batches_from(ids, options.max_tokens, 0, 0, **special)
     for s in range(1, args.steps + 1):
         batch = next(batches)
+        if s == 1:  # a row's log-probabilities spread as its logits do (a shift apart)
+            with torch.no_grad():
+                spread_at_start = {n: float(f(batch).std(-1).mean()) for n, f in forwards.items()}
         order = list(steps) if s % 2 else list(reversed(steps))  # neither always runs first
         for name in order:
             times[name].append(steps[name](batch, s))
@@ -166,6 +177,11 @@ def main() -> None:
                 )
             )
     german, english = [de for de, _ in val], [en for _, en in val]
+    val_batches = evaluation_batches(
+        encode_pairs(tokenizer, val, c.max_len), options.max_tokens, **special
+    )
+    models = {"annotated": ours, "control": control}
+    loss = {n: cross_entropy(models[n], val_batches, forwards[n]) for n in models}
     bleu = {
         "annotated": corpus_scores(translate(ours, tokenizer, german), english).bleu,
         "control": corpus_scores(control_translate(control, tokenizer, german), english).bleu,
@@ -181,12 +197,17 @@ def main() -> None:
         "step_time_ratio": median["annotated"] / median["control"],
         "val_sentences": len(val),
         "val_bleu_greedy": bleu,
+        "val_loss_nats_per_token": loss,
+        "first_batch_logit_std": spread_at_start,
         "load_average": load_average(),
     }
+    print(f"logit standard deviation on the first batch: {spread_at_start}")
     print(
         f"step time annotated / control: {result['step_time_ratio']:.3f} "
         f"({median['annotated'] * 1000:.0f} vs {median['control'] * 1000:.0f} ms); "
-        f"greedy BLEU after {args.steps} steps: annotated {bleu['annotated']:.2f}, control {bleu['control']:.2f}"
+        f"after {args.steps} steps, greedy BLEU: annotated {bleu['annotated']:.2f}, "
+        f"control {bleu['control']:.2f}; validation loss: annotated {loss['annotated']:.3f}, "
+        f"control {loss['control']:.3f} nats/token"
     )
     save_result(RESULTS / "translation_control.json", result)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from itertools import pairwise
 from pathlib import Path
 
@@ -40,10 +41,9 @@ def test_run_writes_checkpoint_tokenizer_card_and_scores(run_dir: Path, corpus: 
         assert f"test_bleu_{search}_pairs" in m  # per source: the one TSV source here
     assert m["bleu_signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
     assert m["averaged_checkpoints"] == 2 and 0 <= m["test_bleu_beam_last_weights"] <= 100
-    assert [e["step"] for e in json.loads((run_dir / "metrics.json").read_text())["evals"]] == [
-        4,
-        8,
-    ]
+    evals = json.loads((run_dir / "metrics.json").read_text())["evals"]
+    assert [e["step"] for e in evals] == [4, 8]
+    assert all(0 < e["val_loss"] < math.log(card["config"]["tgt_vocab"]) + 1 for e in evals)
 
 
 def test_the_final_model_is_the_mean_of_the_kept_snapshots(run_dir: Path) -> None:

@@ -162,6 +162,28 @@ def to_batch(pairs: Sequence[Pair], *, pad: int, start: int, end: int) -> Batch:
     return Batch(src, tgt, pad)
 
 
+def evaluation_batches(
+    pairs: Sequence[Pair], max_tokens: int, *, pad: int, start: int, end: int
+) -> list[Batch]:
+    """Every pair of ``pairs`` once, in the token-budget batches of epoch 0 of seed 0.
+
+    The same held-out pairs give the same batches at every evaluation, so losses measured on
+    them compare across steps and runs.
+
+    Examples
+    --------
+    >>> from annotated.tasks.translation.data import evaluation_batches
+    >>> pairs = [([5] * n, [6] * n) for n in range(1, 30)]
+    >>> batches = evaluation_batches(pairs, 40, pad=0, start=1, end=2)
+    >>> sum(b.src.size(0) for b in batches)
+    29
+    """
+    return [
+        to_batch([pairs[i] for i in indices], pad=pad, start=start, end=end)
+        for indices in epoch_batches(pairs, max_tokens, seed=0, epoch=0)
+    ]
+
+
 def batches_from(
     pairs: Sequence[Pair],
     max_tokens: int,

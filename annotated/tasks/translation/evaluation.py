@@ -5,23 +5,26 @@ back in their order): a batch holds no padding, and a sentence's translation doe
 on the sentences beside it, since its output limit and search are its own; greedy decoding watches training cheaply, and beam
 search (the paper's beam 4, :math:`\\alpha = 0.6`) gives the reported scores. An output may
 be at most :math:`1.5 |x| + 10` tokens long, a bound no real translation of these sentences
-reaches, so a model that never stops costs a bounded time.
+reaches, so a model that never stops costs a bounded time. Beside the scores of what the
+model says, :func:`cross_entropy` measures how well it predicts the references themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import groupby
 from typing import Any, Protocol
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from annotated.decoding.beam import beam_search
 from annotated.decoding.greedy import greedy_decode
 from annotated.masks import padding_mask
 from annotated.model import EncoderDecoder
 from annotated.tasks.translation.scoring import corpus_scores
-from annotated.training.batch import pad_rows
+from annotated.training.batch import Batch, pad_rows
 
 
 class Tokenizer(Protocol):
@@ -153,6 +156,67 @@ def score_test_split(
             first += len(part)
     metrics |= {"bleu_signature": scores.bleu_signature, "chrf_signature": scores.chrf_signature}
     return metrics
+
+
+@torch.no_grad()
+def cross_entropy(
+    model: nn.Module,
+    batches: Sequence[Batch],
+    log_probs: Callable[[Batch], torch.Tensor] | None = None,
+) -> float:
+    """Teacher-forced cross-entropy of ``model`` on ``batches``, in nats per target token.
+
+    .. math::
+
+        H = -\\frac{1}{T} \\sum_{(x, y)} \\sum_{t=1}^{|y| + 1} \\log p(y_t \\mid y_{<t}, x)
+
+    where :math:`y_{|y|+1}` is ``</s>`` and :math:`T` counts the real target tokens of all
+    pairs (padding is not scored). No label smoothing and no dropout (``model`` runs in eval
+    mode, and returns to its mode after): this is the log of the held-out perplexity, which
+    compares across steps, runs and models, where the training loss is smoothed and noisy.
+    A model that guesses uniformly over :math:`V` tokens scores :math:`\\ln V`.
+
+    ``log_probs(batch)`` gives the ``(batch, tgt_len, vocab)`` log-probabilities of the next
+    target token; by default, the encoder-decoder's.
+
+    Examples
+    --------
+    >>> import math, torch
+    >>> from annotated import EncoderDecoder, TransformerConfig
+    >>> from annotated.tasks.translation.data import evaluation_batches
+    >>> from annotated.tasks.translation.evaluation import cross_entropy
+    >>> _ = torch.manual_seed(0)
+    >>> model = EncoderDecoder.from_config(TransformerConfig(src_vocab=50, tgt_vocab=50, N=1, d_model=32, d_ff=64, h=2))
+    >>> pairs = [([5 + n] * n, [6 + n] * n) for n in range(1, 20)]
+    >>> batches = evaluation_batches(pairs, 60, pad=0, start=1, end=2)
+    >>> uniform = lambda b: torch.full((*b.tgt.shape, 50), -math.log(50))
+    >>> bool(abs(cross_entropy(model, batches, uniform) - math.log(50)) < 1e-9)
+    True
+    >>> abs(cross_entropy(model, batches) - math.log(50)) < 1     # untrained: near uniform
+    True
+    """
+    forward = log_probs or (lambda batch: _log_probs(model, batch))
+    was_training = model.training
+    model.eval()
+    try:
+        nats = sum(
+            float(
+                F.nll_loss(
+                    forward(b).flatten(0, 1), b.tgt_y.flatten(), ignore_index=b.pad, reduction="sum"
+                )
+            )
+            for b in batches
+        )
+    finally:
+        model.train(was_training)
+    return nats / sum(b.ntokens for b in batches)
+
+
+def _log_probs(model: nn.Module, batch: Batch) -> torch.Tensor:
+    """The encoder-decoder's ``(batch, tgt_len, vocab)`` next-token log-probabilities."""
+    if not isinstance(model, EncoderDecoder):
+        raise TypeError(f"cross_entropy needs log_probs for a {type(model).__name__}")
+    return model.generator(model(batch.src, batch.tgt, batch.src_mask, batch.tgt_mask))
 
 
 def _equal_length_batches(

@@ -26,8 +26,8 @@ import torch
 
 from annotated.corpora.de_en.store import corpus_record, load_by_source, load_pairs, read_manifest
 from annotated.model import EncoderDecoder
-from annotated.tasks.translation.data import batches_from, encode_pairs
-from annotated.tasks.translation.evaluation import score_test_split, translate
+from annotated.tasks.translation.data import batches_from, encode_pairs, evaluation_batches
+from annotated.tasks.translation.evaluation import cross_entropy, score_test_split, translate
 from annotated.tasks.translation.options import TranslationOptions
 from annotated.tasks.translation.scoring import corpus_scores
 from annotated.tokenizers import SubwordTokenizer
@@ -116,6 +116,10 @@ def run_translation(
         tokenizer.save(out / TOKENIZER)
     train_ids = encode_pairs(tokenizer, corpus["train"], options.model.max_len)
     val = spread(corpus["valid"], options.val_sentences)
+    special = {"pad": tokenizer.pad, "start": tokenizer.start, "end": tokenizer.end}
+    val_batches = evaluation_batches(
+        encode_pairs(tokenizer, val, options.model.max_len), options.max_tokens, **special
+    )
     bar = ProgressBar(
         options.loop.max_steps, state.optimizer_steps, desc="translate", disable=not progress
     )
@@ -124,19 +128,22 @@ def run_translation(
 
     def batches(start: int) -> Iterator[Batch]:
         for batch in batches_from(
-            train_ids, options.max_tokens, options.seed, start,
-            pad=tokenizer.pad, start=tokenizer.start, end=tokenizer.end, pool=options.pool,
+            train_ids, options.max_tokens, options.seed, start, pool=options.pool, **special
         ):  # fmt: skip
             yield batch if target.type == "cpu" else batch.to(target)
 
     def evaluate(model: EncoderDecoder, state: TrainState) -> dict[str, float]:
         hypotheses = translate(model, tokenizer, [de for de, _ in val])
         scores = corpus_scores(hypotheses, [en for _, en in val])
+        loss = cross_entropy(model, val_batches)
         say(
             f"step {state.optimizer_steps}: validation BLEU {scores.bleu:.2f}, "
-            f"chrF {scores.chrf:.2f} (greedy, {len(val)} sentences)"
+            f"chrF {scores.chrf:.2f} (greedy), loss {loss:.3f} nats/token ({len(val)} sentences)"
         )
-        return {"val_bleu": scores.bleu, "val_chrf": scores.chrf, "val_sentences": len(val)}
+        return {
+            "val_bleu": scores.bleu, "val_chrf": scores.chrf, "val_loss": loss,
+            "val_sentences": len(val),
+        }  # fmt: skip
 
     def save(state: TrainState) -> None:
         snapshots.save(model, state.optimizer_steps)
