@@ -117,9 +117,12 @@ def run_translation(
     train_ids = encode_pairs(tokenizer, corpus["train"], options.model.max_len)
     val = spread(corpus["valid"], options.val_sentences)
     special = {"pad": tokenizer.pad, "start": tokenizer.start, "end": tokenizer.end}
-    val_batches = evaluation_batches(
-        encode_pairs(tokenizer, val, options.model.max_len), options.max_tokens, **special
-    )
+    val_batches = [
+        batch if target.type == "cpu" else batch.to(target)
+        for batch in evaluation_batches(
+            encode_pairs(tokenizer, val, options.model.max_len), options.max_tokens, **special
+        )
+    ]
     bar = ProgressBar(
         options.loop.max_steps, state.optimizer_steps, desc="translate", disable=not progress
     )
