@@ -17,7 +17,7 @@ half, while on one without it emulated bfloat16 would be far slower than float32
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from annotated.config import TransformerConfig
 from annotated.fields import (
@@ -31,7 +31,9 @@ from annotated.fields import (
 )
 from annotated.tasks.translation.data import POOL
 from annotated.training.loop import LoopOptions
-from annotated.training.schedules import rate
+from annotated.training.schedules import rate, warmup_cosine
+
+Decay = Literal["paper", "cosine"]
 
 DEFAULT_MODEL = TransformerConfig(
     src_vocab=4000, tgt_vocab=4000, N=3, d_model=256, d_ff=1024, h=4, dropout=0.1,
@@ -67,6 +69,11 @@ class TranslationOptions(RunRecord):
         :math:`f` of the paper's schedule :math:`f \\cdot d_{model}^{-0.5} \\min(s^{-0.5}, s \\cdot w^{-1.5})`.
     warmup : int
         :math:`w`, its warmup steps.
+    decay : str
+        How the rate falls after the warmup's peak :math:`\\eta_{max} = f (d_{model} w)^{-0.5}`:
+        ``"paper"``, as :math:`1/\\sqrt{s}` for ever (section 5.3), or ``"cosine"``, half a
+        cosine down to :math:`\\eta_{max} / 10` at ``max_steps`` (:func:`~annotated.warmup_cosine`),
+        which spends a fixed budget of steps ending at a small rate.
     smoothing : float
         Label smoothing :math:`\\epsilon_{ls}` (paper: 0.1).
     val_sentences : int
@@ -99,6 +106,7 @@ class TranslationOptions(RunRecord):
     pool: Positive = POOL
     factor: PositiveFloat = 1.0
     warmup: Positive = 800
+    decay: Decay = "paper"
     smoothing: Probability = 0.1
     val_sentences: Positive = 300
     beam: Positive = 4
@@ -107,10 +115,33 @@ class TranslationOptions(RunRecord):
 
     def __post_init__(self) -> None:
         check_bounds(self)
+        if self.decay not in get_args(Decay):
+            raise ValueError(f"decay must be one of {get_args(Decay)}, got {self.decay!r}")
+        if self.decay == "cosine" and self.warmup >= self.loop.max_steps:
+            raise ValueError(
+                f"--warmup {self.warmup} leaves no steps for the cosine of "
+                f"--max-steps {self.loop.max_steps}"
+            )
 
     def schedule(self, step: int) -> float:
-        """The paper's learning rate of optimizer step ``step``."""
-        return rate(step, self.model.d_model, self.factor, self.warmup)
+        """The learning rate of optimizer step ``step``: the paper's, or its cosine variant.
+
+        Both rise alike to the same peak at ``warmup``:
+
+        >>> from annotated.tasks.translation.options import TranslationOptions
+        >>> paper = TranslationOptions.for_run({"max_steps": 2000})
+        >>> cosine = TranslationOptions.for_run({"max_steps": 2000, "decay": "cosine"})
+        >>> [round(o.schedule(800) * 1e3, 3) for o in (paper, cosine)]
+        [2.21, 2.21]
+        >>> [round(o.schedule(2000) * 1e3, 3) for o in (paper, cosine)]
+        [1.398, 0.221]
+        """
+        paper = rate(step, self.model.d_model, self.factor, self.warmup)
+        if self.decay == "paper":
+            return paper
+        peak = rate(self.warmup, self.model.d_model, self.factor, self.warmup)
+        total = self.loop.max_steps
+        return warmup_cosine(step, max_lr=peak, min_lr=peak / 10, warmup=self.warmup, total=total)
 
     def with_vocab_size(self, vocab_size: int) -> TranslationOptions:
         """These options for a tokenizer of ``vocab_size`` tokens (shared by both sides)."""
