@@ -14,15 +14,18 @@ modified :math:`n`-gram precisions :math:`p_n` times a brevity penalty:
     \\mathrm{BLEU} = \\min\\left(1, e^{1 - r/c}\\right) \\exp\\left(\\frac{1}{4}
     \\sum_{n=1}^{4} \\log p_n\\right),
 
-with :math:`c` the hypotheses' length and :math:`r` the references'. This example draws the
-curve from the card of :func:`annotated.pretrained.load`, the model :func:`annotated.translate`
-serves.
+with :math:`c` the hypotheses' length and :math:`r` the references'. Beside it, each
+evaluation records the teacher-forced validation loss, the mean of
+:math:`-\\log p(y_t \\mid y_{<t}, x)` over the reference subwords in nats
+(:func:`annotated.tasks.translation.evaluation.cross_entropy`): it falls smoothly where BLEU
+jumps, and it rises again once the model starts to over-fit. This example draws both curves
+from the card of :func:`annotated.pretrained.load`, the model :func:`annotated.translate` serves.
 """
 
 # %%
 # The card's evaluations
 # ----------------------
-# One row per evaluation: the step, and the validation BLEU and chrF.
+# One row per evaluation: the step, the validation BLEU and chrF, and the loss.
 import matplotlib.pyplot as plt
 
 from annotated import translate
@@ -32,7 +35,10 @@ de_en = load("translate-de-en")
 card = de_en.card
 evals = card["evals"]
 for e in evals:
-    print(f"step {e['step']:5d}: BLEU {e['val_bleu']:5.2f}, chrF {e['val_chrf']:5.2f}")
+    print(
+        f"step {e['step']:5d}: BLEU {e['val_bleu']:5.2f}, chrF {e['val_chrf']:5.2f}, "
+        f"loss {e['val_loss']:.3f} nats/token"
+    )
 print(card["command"])
 
 # %%
@@ -40,12 +46,15 @@ print(card["command"])
 # ----------------------------------------
 # The test split is scored once, after training; its beam and greedy BLEU are drawn as
 # marks at the last step. The two sources differ: the LibreOffice help sentences are
-# regular, Ding's dictionary examples are short and idiomatic, and score far lower.
+# regular, Ding's dictionary examples are short and idiomatic, and score far lower. The
+# validation loss shares the step axis, on its own scale at the right.
 m = card["metrics"]
-fig, ax = plt.subplots(figsize=(6, 3.6))
-ax.plot(
-    [e["step"] for e in evals], [e["val_bleu"] for e in evals], "o-", label="validation (greedy)"
-)
+steps = [e["step"] for e in evals]
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+ax.plot(steps, [e["val_bleu"] for e in evals], "o-", label="validation (greedy)")
+loss_ax = ax.twinx()
+loss_ax.plot(steps, [e["val_loss"] for e in evals], "--", color="grey", label="validation loss")
+loss_ax.set_ylabel("loss (nats per subword)")
 last = evals[-1]["step"]
 for search, marker in (("beam", "*"), ("greedy", "s")):
     ax.scatter(
@@ -55,8 +64,10 @@ for search, marker in (("beam", "*"), ("greedy", "s")):
         print(f"test BLEU {search}, {source}: {m[f'test_bleu_{search}_{source}']:.2f}")
 ax.set_xlabel("optimizer step")
 ax.set_ylabel("BLEU")
-ax.set_title("translate-de-en: BLEU during training")
-ax.legend()
+ax.set_title("translate-de-en: BLEU and loss during training")
+handles, labels = ax.get_legend_handles_labels()
+loss_handles, loss_labels = loss_ax.get_legend_handles_labels()
+ax.legend(handles + loss_handles, labels + loss_labels, loc="center right")
 fig.tight_layout()
 
 # %%
