@@ -96,7 +96,7 @@ def measure(
 ) -> dict[str, Any]:
     """Alternate the fp32 and bf16 steps for ``steps`` steps on ``threads`` threads."""
     torch.set_num_threads(threads)
-    options = TranslationOptions().with_vocab_size(tokenizer.vocab_size)
+    options = TranslationOptions.for_run({"dropout": 0.1}).with_vocab_size(tokenizer.vocab_size)
     torch.manual_seed(0)
     first = EncoderDecoder.from_config(options.model)
     models = {"fp32": first, "bf16": copy.deepcopy(first)}

@@ -18,7 +18,9 @@ with :math:`c` the hypotheses' length and :math:`r` the references'. Beside it, 
 evaluation records the teacher-forced validation loss, the mean of
 :math:`-\\log p(y_t \\mid y_{<t}, x)` over the reference subwords in nats
 (:func:`annotated.tasks.translation.evaluation.cross_entropy`): it falls smoothly where BLEU
-jumps, and it rises again once the model starts to over-fit. This example draws both curves
+jumps. Late in a run it can rise while BLEU still improves: the model grows over-confident
+on the subwords it gets wrong before its first-choice translations get worse, as in the
+shipped model's last evaluation. This example draws both curves
 from the card of :func:`annotated.pretrained.load`, the model :func:`annotated.translate` serves.
 """
 
