@@ -66,3 +66,18 @@ def test_paper_is_the_default_and_old_cards_load_with_it() -> None:
 def test_bad_decay_options_are_named(overrides: dict, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         TranslationOptions.for_run(overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "average"),
+    [
+        ({}, 5),
+        ({"decay": "paper"}, 5),
+        ({"decay": "cosine"}, 1),
+        ({"decay": "cosine", "average": 3}, 3),
+    ],
+)
+def test_a_cosine_run_keeps_its_last_weights_unless_told(overrides: dict, average: int) -> None:
+    options = TranslationOptions.for_run(overrides)
+    assert options.average == average
+    assert TranslationOptions.from_dict(options.to_dict()) == options  # a resume keeps it
