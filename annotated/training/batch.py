@@ -78,7 +78,16 @@ class Batch:
         return self.src.size(0)
 
     def to(self, device: torch.device | str) -> Batch:
-        """The same batch on ``device``."""
+        """The same batch on ``device``: itself if it is there already (no masks rebuilt).
+
+        >>> import torch
+        >>> from annotated.training.batch import Batch
+        >>> batch = Batch(torch.tensor([[5, 6]]), torch.tensor([[1, 7, 8]]), pad=0)
+        >>> batch.to("cpu") is batch
+        True
+        """
+        if self.src.device == torch.device(device):
+            return self
         tgt = torch.cat([self.tgt, self.tgt_y[:, -1:]], dim=1)
         return Batch(self.src.to(device), tgt.to(device), self.pad)
 

@@ -192,7 +192,7 @@ def _batches(task: Task, options: RunOptions, device: torch.device, start: int) 
     """Training batches from position ``start`` on, each from its own seeded generator."""
     for index in count(start):
         batch = task.batch(options.seed, index, options.batch_size)
-        yield batch if device.type == "cpu" else batch.to(device)
+        yield batch.to(device)
 
 
 def _evaluate(

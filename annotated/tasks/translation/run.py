@@ -118,7 +118,7 @@ def run_translation(
     val = spread(corpus["valid"], options.val_sentences)
     special = {"pad": tokenizer.pad, "start": tokenizer.start, "end": tokenizer.end}
     val_batches = [
-        batch if target.type == "cpu" else batch.to(target)
+        batch.to(target)
         for batch in evaluation_batches(
             encode_pairs(tokenizer, val, options.model.max_len), options.max_tokens, **special
         )
@@ -133,7 +133,7 @@ def run_translation(
         for batch in batches_from(
             train_ids, options.max_tokens, options.seed, start, pool=options.pool, **special
         ):  # fmt: skip
-            yield batch if target.type == "cpu" else batch.to(target)
+            yield batch.to(target)
 
     def evaluate(model: EncoderDecoder, state: TrainState) -> dict[str, float]:
         hypotheses = translate(model, tokenizer, [de for de, _ in val])
